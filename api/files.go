@@ -1,0 +1,170 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/apiv1"
+	"github.com/wardenhq/warden/workspace"
+)
+
+func fileOut(f *warden.File) apiv1.File {
+	return apiv1.File{Path: f.Path, Version: f.Version, Size: f.Size, Deleted: f.Deleted, Protected: f.Protected, Modified: f.ModTime, Author: f.Author}
+}
+
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	q := r.URL.Query()
+	lo := workspace.ListOptions{Prefix: q.Get("prefix"), Query: q.Get("q"), After: q.Get("after")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return warden.Errorf(warden.EINVALID, "limit must be a positive number")
+		}
+		lo.Limit = n
+	}
+	if v := q.Get("deleted"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return warden.Errorf(warden.EINVALID, "deleted must be true or false")
+		}
+		lo.IncludeDeleted = b
+	}
+	files, next, err := s.ws.Files(r.Context(), p, r.PathValue("ws"), lo)
+	if err != nil {
+		return err
+	}
+	out := apiv1.Files{Files: []apiv1.File{}, Next: next}
+	for i := range files {
+		out.Files = append(out.Files, fileOut(&files[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	q := r.URL.Query()
+	ws, path := r.PathValue("ws"), r.PathValue("path")
+	if path == "" {
+		return s.listFiles(w, r, p)
+	}
+	if q.Has("versions") {
+		f, vs, err := s.ws.Versions(r.Context(), p, ws, path)
+		if err != nil {
+			return err
+		}
+		out := apiv1.Versions{File: fileOut(f), Versions: []apiv1.Version{}}
+		for _, v := range vs {
+			out.Versions = append(out.Versions, apiv1.Version{Version: v.Version, Size: v.Size, Deleted: v.Tombstone, RestoredFrom: v.RestoredFrom, Created: v.CreatedAt, Author: v.Author})
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	version := 0
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return warden.Errorf(warden.EINVALID, "version must be a positive number")
+		}
+		version = n
+	}
+	c, err := s.ws.Open(r.Context(), p, ws, path, version)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	h := w.Header()
+	// Stored bytes are never rendered by a browser on this origin.
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", "attachment")
+	h.Set("ETag", fmt.Sprintf(`"%d.%d"`, c.File.ID, c.File.Version))
+	h.Set("X-Warden-Version", strconv.Itoa(c.File.Version))
+	http.ServeContent(w, r, "", c.File.ModTime, &failLoud{r: c.Reader, s: s, req: r})
+	return nil
+}
+
+// failLoud aborts the response if content fails authentication part-way:
+// the headers and earlier, authentic bytes are gone, but the connection is
+// cut so no client can take a short body for the whole file.
+type failLoud struct {
+	r   io.ReadSeeker
+	s   *Server
+	req *http.Request
+}
+
+func (f *failLoud) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && err != io.EOF {
+		f.s.log.Error("file content failed mid-stream; aborting response", "request_id", warden.RequestFrom(f.req.Context()).ID, "code", warden.ErrorCode(err), "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return n, err
+}
+
+func (f *failLoud) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+
+func (s *Server) putFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	if r.ContentLength > s.maxFile {
+		return warden.Errorf(warden.ETOOLARGE, "file is larger than the limit of %d bytes", s.maxFile)
+	}
+	body := http.MaxBytesReader(w, r.Body, s.maxFile)
+	res, err := s.ws.Put(r.Context(), p, r.PathValue("ws"), r.PathValue("path"), body)
+	if err != nil {
+		return err
+	}
+	st := http.StatusOK
+	if res.Created {
+		st = http.StatusCreated
+	}
+	writeJSON(w, st, fileOut(&res.File))
+	return nil
+}
+
+func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	f, err := s.ws.Delete(r.Context(), p, r.PathValue("ws"), r.PathValue("path"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, fileOut(f))
+	return nil
+}
+
+// postFile runs one action on a file, named by a query parameter:
+// ?restore=N, ?protect or ?protect=false.
+func (s *Server) postFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	q := r.URL.Query()
+	ws, path := r.PathValue("ws"), r.PathValue("path")
+	switch {
+	case q.Has("restore") && q.Has("protect"):
+		return warden.Errorf(warden.EINVALID, "give one action: ?restore=N or ?protect")
+	case q.Has("restore"):
+		n, err := strconv.Atoi(q.Get("restore"))
+		if err != nil || n <= 0 {
+			return warden.Errorf(warden.EINVALID, "restore must be a version number")
+		}
+		f, err := s.ws.Restore(r.Context(), p, ws, path, n)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, fileOut(f))
+		return nil
+	case q.Has("protect"):
+		on := true
+		if v := q.Get("protect"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return warden.Errorf(warden.EINVALID, "protect must be true or false")
+			}
+			on = b
+		}
+		f, err := s.ws.Protect(r.Context(), p, ws, path, on)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, fileOut(f))
+		return nil
+	}
+	return warden.Errorf(warden.EINVALID, "POST on a file needs an action: ?restore=N or ?protect[=false]")
+}

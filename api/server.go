@@ -1,0 +1,259 @@
+// Package api is Warden's HTTP surface: the REST API under /api/v1, health,
+// and (in later planes) the model proxy and console. Handlers decode input,
+// call a service, and encode its answer; the services decide and audit.
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/apiv1"
+	"github.com/wardenhq/warden/audit"
+	"github.com/wardenhq/warden/identity"
+	"github.com/wardenhq/warden/workspace"
+)
+
+// Config holds what the Server needs.
+type Config struct {
+	Identity    *identity.Service
+	Workspaces  *workspace.Service
+	Audit       *audit.Log
+	Logger      *slog.Logger
+	MaxFileSize int64
+	Version     string
+}
+
+// Server serves the API.
+type Server struct {
+	ids     *identity.Service
+	ws      *workspace.Service
+	audit   *audit.Log
+	log     *slog.Logger
+	maxFile int64
+	version string
+	mux     *http.ServeMux
+	ready   atomic.Bool
+}
+
+// New returns a Server. It answers /healthz with 503 until SetReady.
+func New(c Config) *Server {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, version: c.Version, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// SetReady makes /healthz answer 200 (or 503 again with false, on shutdown).
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// authed is a handler that runs for an authenticated principal.
+type authed func(w http.ResponseWriter, r *http.Request, p *warden.Principal) error
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+
+	m.Handle("GET /api/v1/whoami", s.auth(s.whoami))
+
+	m.Handle("POST /api/v1/workspaces", s.auth(s.createWorkspace))
+	m.Handle("GET /api/v1/workspaces", s.auth(s.listWorkspaces))
+	m.Handle("GET /api/v1/workspaces/{ws}", s.auth(s.getWorkspace))
+	m.Handle("PATCH /api/v1/workspaces/{ws}", s.auth(s.patchWorkspace))
+	m.Handle("GET /api/v1/workspaces/{ws}/members", s.auth(s.listMembers))
+	m.Handle("PUT /api/v1/workspaces/{ws}/members/{principal}", s.auth(s.putMember))
+	m.Handle("DELETE /api/v1/workspaces/{ws}/members/{principal}", s.auth(s.deleteMember))
+
+	m.Handle("GET /api/v1/workspaces/{ws}/files", s.auth(s.listFiles))
+	m.Handle("GET /api/v1/workspaces/{ws}/files/{path...}", s.auth(s.getFile))
+	m.Handle("PUT /api/v1/workspaces/{ws}/files/{path...}", s.auth(s.putFile))
+	m.Handle("DELETE /api/v1/workspaces/{ws}/files/{path...}", s.auth(s.deleteFile))
+	m.Handle("POST /api/v1/workspaces/{ws}/files/{path...}", s.auth(s.postFile))
+
+	for _, kind := range []warden.PrincipalKind{warden.KindAgent, warden.KindHuman} {
+		base := "/api/v1/" + string(kind) + "s"
+		m.Handle("POST "+base, s.auth(s.createPrincipal(kind)))
+		m.Handle("GET "+base, s.auth(s.listPrincipals(kind)))
+		m.Handle("GET "+base+"/{name}", s.auth(s.getPrincipal(kind)))
+		m.Handle("POST "+base+"/{name}/lock", s.auth(s.lockPrincipal(kind, true)))
+		m.Handle("POST "+base+"/{name}/unlock", s.auth(s.lockPrincipal(kind, false)))
+		m.Handle("POST "+base+"/{name}/revoke", s.auth(s.revokePrincipal(kind)))
+		m.Handle("POST "+base+"/{name}/tokens", s.auth(s.newToken(kind)))
+		m.Handle("GET "+base+"/{name}/tokens", s.auth(s.listTokens(kind)))
+	}
+
+	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
+}
+
+// ServeHTTP adds a request id, refuses non-canonical paths, logs the request
+// (by route pattern, never by path, since paths name files) and recovers
+// from panics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := newRequestID()
+	info := warden.RequestInfo{ID: id, Remote: r.RemoteAddr, UserAgent: r.UserAgent()}
+	r = r.WithContext(warden.WithRequest(r.Context(), info))
+	rw := &recorder{ResponseWriter: w, status: http.StatusOK}
+	h := rw.Header()
+	h.Set("X-Request-Id", id)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic serving request", "request_id", id, "route", r.Pattern, "panic", fmt.Sprint(p))
+			if !rw.wrote {
+				s.writeError(rw, r, errors.New("panic"))
+			}
+		}
+		s.log.Debug("request", "request_id", id, "method", r.Method, "route", r.Pattern, "status", rw.status,
+			"bytes", rw.bytes, "duration", time.Since(start).Round(time.Microsecond))
+	}()
+	// The standard mux would answer a non-canonical path ("a/../b", "a//b")
+	// with a redirect to a cleaned path, which for a file API silently
+	// changes which file a write goes to. Refuse instead.
+	if p := r.URL.Path; p != "/" && strings.HasPrefix(p, "/api/") && (path.Clean(p) != p && path.Clean(p)+"/" != p) {
+		s.writeError(rw, r, warden.Errorf(warden.EINVALID, "the URL path is not canonical (it has '.', '..' or empty segments)"))
+		return
+	}
+	handler, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		// No route: let the mux pick 404 or 405 (with Allow), but answer in JSON.
+		probe := &statusProbe{header: http.Header{}}
+		handler.ServeHTTP(probe, r)
+		if allow := probe.header.Get("Allow"); allow != "" {
+			rw.Header().Set("Allow", allow)
+		}
+		code, msg := warden.ENOTFOUND, "no such endpoint"
+		if probe.status == http.StatusMethodNotAllowed {
+			writeJSON(rw, http.StatusMethodNotAllowed, apiv1.Error{Error: apiv1.ErrorDetail{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}})
+			return
+		}
+		s.writeError(rw, r, warden.Errorf(code, "%s", msg))
+		return
+	}
+	s.mux.ServeHTTP(rw, r)
+}
+
+// auth authenticates the bearer token and runs h; errors h returns are
+// written as JSON.
+func (s *Server) auth(h authed) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A missing header goes through Authenticate too, so that it is
+		// recorded like any other failed authentication.
+		p, err := s.ids.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// bearer returns the token of an "Authorization: Bearer" header, or "".
+func bearer(r *http.Request) string {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, apiv1.Health{Status: "starting"})
+		return
+	}
+	writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok", Version: s.version})
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// maxJSONBody bounds request bodies that are JSON documents.
+const maxJSONBody = 1 << 20
+
+// decode reads a JSON body into v, refusing unknown fields and trailing data.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return warden.Errorf(warden.ETOOLARGE, "request body is larger than %d bytes", maxJSONBody)
+		case errors.Is(err, io.EOF):
+			return warden.Errorf(warden.EINVALID, "request body is empty; expected a JSON object")
+		}
+		return warden.Errorf(warden.EINVALID, "request body is not valid JSON for this endpoint: %s", jsonErr(err))
+	}
+	if dec.More() {
+		return warden.Errorf(warden.EINVALID, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+// jsonErr shortens a decoding error to something safe to echo.
+func jsonErr(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
+
+// recorder remembers the status and size of a response for the log.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// statusProbe captures what the mux would answer for an unknown route.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.status = code }

@@ -1,0 +1,199 @@
+// Package app builds Warden's object graph from configuration: it opens the
+// data folder, finds the master key, opens the store, keyring, blob store and
+// audit log, makes the services and the HTTP server, and serves. cmd/warden
+// and the tests both start Warden through it, so what is tested is what ships.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wardenhq/warden/api"
+	"github.com/wardenhq/warden/audit"
+	"github.com/wardenhq/warden/blob"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/identity"
+	"github.com/wardenhq/warden/keyring"
+	"github.com/wardenhq/warden/sqlite"
+	"github.com/wardenhq/warden/workspace"
+)
+
+// Options configure Open.
+type Options struct {
+	Config  *config.Config
+	Getenv  func(string) string // os.Getenv if nil
+	Logger  *slog.Logger
+	Version string
+}
+
+// App is a running Warden: everything but the listener.
+type App struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	lock  *dirLock
+	store *sqlite.DB
+	keys  *keyring.Keyring
+	audit *audit.Log
+	api   *api.Server
+
+	// BootstrapToken is the first admin's token, set only on the start that
+	// initialised the data folder. Show it once.
+	BootstrapToken string
+	// KeySource says where the master key came from.
+	KeySource string
+}
+
+// Open opens (initialising on first use) the data folder in opts.Config.
+func Open(ctx context.Context, opts Options) (a *App, err error) {
+	cfg := opts.Config
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a = &App{cfg: cfg, log: opts.Logger}
+	defer func() {
+		if err != nil {
+			a.close(context.Background())
+			a = nil
+		}
+	}()
+	dir := cfg.Data
+	if err := ensureDataDir(dir); err != nil {
+		return nil, err
+	}
+	if a.lock, err = lockDir(dir); err != nil {
+		return nil, err
+	}
+	fresh := !initialised(dir)
+	master, source, err := masterKey(dir, opts.Getenv, fresh)
+	if err != nil {
+		return nil, err
+	}
+	a.KeySource = source
+	if source == KeyFromGenerated {
+		a.log.Warn("generated a master key and stored it next to the data; anyone who copies the data dir can read it. "+
+			"Move it into a secrets manager and pass it as WARDEN_MASTER_KEY", "file", filepath.Join(dir, masterKeyFile))
+	}
+	if a.store, err = sqlite.Open(ctx, filepath.Join(dir, dbFile), sqlite.Options{}); err != nil {
+		return nil, err
+	}
+	if master, err = finishRotation(ctx, dir, a.store, master, source); err != nil {
+		return nil, err
+	}
+	if a.keys, err = keyring.Open(ctx, a.store, master); err != nil {
+		return nil, err
+	}
+	if err := writePublicKey(dir, a.keys); err != nil {
+		return nil, err
+	}
+	blobs, err := blob.Open(filepath.Join(dir, blobDir))
+	if err != nil {
+		return nil, err
+	}
+	if n, err := blobs.CleanTemp(); err != nil {
+		return nil, err
+	} else if n > 0 {
+		a.log.Info("removed uploads that a previous run did not finish", "count", n)
+	}
+	a.audit = audit.New(a.store, a.keys, audit.Options{
+		CheckpointEvery: cfg.Audit.CheckpointEvery, CheckpointInterval: cfg.Audit.CheckpointInterval.D(), Logger: a.log,
+	})
+	ids := identity.New(a.store, a.audit, identity.Options{ProfileExists: cfg.HasProfile})
+	ws := workspace.New(a.store, blobs, a.keys, a.audit, workspace.Options{MaxFileSize: int64(cfg.Limits.MaxFileSize), Logger: a.log})
+	if a.BootstrapToken, err = ids.Bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	if orphans, err := ws.Orphans(ctx); err != nil {
+		return nil, err
+	} else if len(orphans) > 0 {
+		a.log.Warn("sealed blobs that no file version references (a crash between upload and commit); they are kept, unreadable without a version",
+			"count", len(orphans), "dir", filepath.Join(dir, blobDir))
+	}
+	a.api = api.New(api.Config{Identity: ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize), Version: opts.Version})
+	return a, nil
+}
+
+// writePublicKey keeps a copy of the audit public key in the data folder for
+// verifying without the master key. Keep another copy somewhere safe and pass
+// it to `warden audit verify --pubkey`.
+func writePublicKey(dir string, k *keyring.Keyring) error {
+	path := filepath.Join(dir, pubKeyFile)
+	want := base64.StdEncoding.EncodeToString(k.PublicKey()) + "\n"
+	if b, err := os.ReadFile(path); err == nil && string(b) == want {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(want), 0o600); err != nil {
+		return fmt.Errorf("write audit public key: %w", err)
+	}
+	return nil
+}
+
+// Handler is the HTTP handler for the API listener.
+func (a *App) Handler() http.Handler { return a.api }
+
+// Serve serves on ln until ctx is done, then shuts down gracefully: new
+// requests are refused, requests in flight get up to 30 seconds, the audit
+// log is flushed and signed, and the data folder is released.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if a.cfg.TLS.Enabled() {
+		cert, err := tls.LoadX509KeyPair(a.cfg.TLS.CertFile, a.cfg.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	errc := make(chan error, 1)
+	a.api.SetReady(true)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		a.api.SetReady(false)
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, a.Close(context.Background()))
+}
+
+// Close flushes the audit log and releases everything.
+func (a *App) Close(ctx context.Context) error { return a.close(ctx) }
+
+func (a *App) close(ctx context.Context) error {
+	var errs []error
+	if a.audit != nil {
+		errs = append(errs, a.audit.Close(ctx))
+		a.audit = nil
+	}
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+		a.store = nil
+	}
+	a.lock.release()
+	a.lock = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,296 @@
+// Package audit is the append path and the verifier of Warden's tamper-evident
+// audit chain. Every plane records its actions here as warden.Events.
+//
+// Two ways in: Append writes an event inside the caller's store transaction,
+// so an action and its record commit together or not at all (file writes,
+// grants); Record writes an event on its own and returns once it is durable,
+// batching concurrent callers into one transaction (group commit) so that
+// auditing every read stays cheap. Both go through one function, so there is
+// one chain format. A signed checkpoint is added every CheckpointEvery events
+// and every CheckpointInterval while events arrive.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/keyring"
+)
+
+// Options configure a Log.
+type Options struct {
+	CheckpointEvery    int           // events between signed checkpoints (default 256)
+	CheckpointInterval time.Duration // longest a new event goes unsigned while the server runs (default 10s)
+	Now                func() time.Time
+	Logger             *slog.Logger
+}
+
+// Log appends events to the chain in a Store.
+type Log struct {
+	store warden.Store
+	keys  *keyring.Keyring
+	opts  Options
+	keyID string
+
+	queue   chan *pending
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.RWMutex // guards closed against Record
+	closed  bool
+	onClose sync.Once
+}
+
+type pending struct {
+	prep *prepared
+	done chan error
+}
+
+// prepared is the part of a record that does not depend on its position in
+// the chain, computed before any lock is taken.
+type prepared struct {
+	ev         *warden.Event
+	targetHash []byte
+	plain      []byte
+}
+
+// sealedPart is the JSON that is sealed into EventRecord.Sealed.
+type sealedPart struct {
+	Target  string         `json:"target,omitempty"`
+	Reason  string         `json:"reason,omitempty"`
+	Remote  string         `json:"remote,omitempty"`
+	Details map[string]any `json:"details,omitempty"`
+}
+
+// New returns a Log and starts its writer.
+func New(store warden.Store, keys *keyring.Keyring, opts Options) *Log {
+	if opts.CheckpointEvery <= 0 {
+		opts.CheckpointEvery = 256
+	}
+	if opts.CheckpointInterval <= 0 {
+		opts.CheckpointInterval = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := &Log{
+		store: store, keys: keys, opts: opts, keyID: keyring.KeyID(keys.PublicKey()),
+		queue: make(chan *pending, 1024), stop: make(chan struct{}),
+	}
+	l.wg.Add(2)
+	go l.writer()
+	go l.ticker()
+	return l
+}
+
+// prepare fills in defaults and seals nothing yet: sealing needs the sequence
+// number. It fails for details that cannot be encoded.
+func (l *Log) prepare(ev *warden.Event) (*prepared, error) {
+	if ev.Action == "" {
+		return nil, errors.New("audit: event without action")
+	}
+	if ev.Time.IsZero() {
+		ev.Time = l.opts.Now()
+	}
+	ev.Time = ev.Time.UTC()
+	if ev.Kind == "" {
+		ev.Kind = warden.KindNone
+	}
+	if ev.Decision.Effect == "" {
+		ev.Decision.Effect = warden.Allow
+	}
+	plain, err := json.Marshal(sealedPart{Target: ev.Target, Reason: ev.Decision.Reason, Remote: ev.Remote, Details: ev.Details})
+	if err != nil {
+		return nil, fmt.Errorf("audit: encode event details: %w", err)
+	}
+	p := &prepared{ev: ev, plain: plain}
+	if ev.Target != "" {
+		p.targetHash = l.keys.Index("audit-target", []byte(ev.Target))
+	}
+	return p, nil
+}
+
+// Append writes ev inside tx, setting ev.Seq, ev.PrevHash and ev.Hash. If tx
+// does not commit, the event does not exist.
+func (l *Log) Append(tx warden.Tx, ev *warden.Event) error {
+	p, err := l.prepare(ev)
+	if err != nil {
+		return err
+	}
+	return l.write(tx, p)
+}
+
+func (l *Log) write(tx warden.Tx, p *prepared) error {
+	seq, prev, err := tx.LastEvent()
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	ev := p.ev
+	r := &warden.EventRecord{
+		Seq: seq + 1, Time: ev.Time, RequestID: ev.RequestID, Principal: ev.Principal, Kind: ev.Kind,
+		Action: ev.Action, Workspace: ev.Workspace, Effect: ev.Decision.Effect, Rule: ev.Decision.Rule, Error: ev.Error,
+		TargetHash: p.targetHash, Sealed: l.keys.SealAudit(p.plain, sealContext(seq+1)), PrevHash: prev,
+	}
+	if r.PrevHash == nil {
+		r.PrevHash = []byte{}
+	}
+	r.Hash = RecordHash(r)
+	if err := tx.InsertEvent(r); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	ev.Seq, ev.PrevHash, ev.Hash = r.Seq, r.PrevHash, r.Hash
+	cp, err := tx.LastCheckpoint()
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if cp == nil || r.Seq-cp.Seq >= int64(l.opts.CheckpointEvery) {
+		return l.checkpoint(tx, r.Seq, r.Hash)
+	}
+	return nil
+}
+
+func (l *Log) checkpoint(tx warden.Tx, seq int64, hash []byte) error {
+	c := &warden.Checkpoint{Seq: seq, Hash: hash, Time: l.opts.Now().UTC(), KeyID: l.keyID}
+	c.Signature = l.keys.Sign(checkpointMessage(c))
+	if err := tx.InsertCheckpoint(c); err != nil {
+		return fmt.Errorf("audit: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Record writes ev in its own transaction and returns when it is durable.
+// Concurrent calls share transactions. It fails once the Log is closed.
+func (l *Log) Record(ctx context.Context, ev *warden.Event) error {
+	p, err := l.prepare(ev)
+	if err != nil {
+		return err
+	}
+	pe := &pending{prep: p, done: make(chan error, 1)}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return warden.Errorf(warden.EUNAVAILABLE, "audit log is closed")
+	}
+	select {
+	case l.queue <- pe:
+		l.mu.RUnlock()
+	case <-ctx.Done():
+		l.mu.RUnlock()
+		return fmt.Errorf("audit: %w", ctx.Err())
+	}
+	// Once queued the event will be written whatever the caller does, so wait
+	// for the outcome rather than the context: a caller must not act on an
+	// event that might not be recorded.
+	return <-pe.done
+}
+
+const maxBatch = 256
+
+func (l *Log) writer() {
+	defer l.wg.Done()
+	batch := make([]*pending, 0, maxBatch)
+	for {
+		first, ok := <-l.queue
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case p, ok := <-l.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// commit writes a batch in one transaction. If that fails, each event is
+// retried alone so one bad event cannot fail its neighbours.
+func (l *Log) commit(batch []*pending) {
+	ctx := context.Background()
+	err := l.store.Update(ctx, func(tx warden.Tx) error {
+		for _, p := range batch {
+			if err := l.write(tx, p.prep); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || len(batch) == 1 {
+		for _, p := range batch {
+			if err != nil {
+				l.opts.Logger.Error("audit append failed", "action", p.prep.ev.Action, "err", err)
+			}
+			p.done <- err
+		}
+		return
+	}
+	for _, p := range batch {
+		l.commit([]*pending{p})
+	}
+}
+
+func (l *Log) ticker() {
+	defer l.wg.Done()
+	t := time.NewTicker(l.opts.CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			if err := l.Checkpoint(context.Background()); err != nil {
+				l.opts.Logger.Error("audit checkpoint failed", "err", err)
+			}
+		}
+	}
+}
+
+// Checkpoint signs the current head of the chain if it is not signed yet.
+func (l *Log) Checkpoint(ctx context.Context) error {
+	return l.store.Update(ctx, func(tx warden.Tx) error {
+		seq, hash, err := tx.LastEvent()
+		if err != nil || seq == 0 {
+			return err
+		}
+		cp, err := tx.LastCheckpoint()
+		if err != nil {
+			return err
+		}
+		if cp != nil && cp.Seq >= seq {
+			return nil
+		}
+		return l.checkpoint(tx, seq, hash)
+	})
+}
+
+// Close writes every queued event, signs the head and stops the writer.
+// Record fails after Close; Append keeps working inside transactions.
+func (l *Log) Close(ctx context.Context) error {
+	var err error
+	l.onClose.Do(func() {
+		l.mu.Lock()
+		l.closed = true
+		close(l.queue)
+		l.mu.Unlock()
+		close(l.stop)
+		l.wg.Wait()
+		err = l.Checkpoint(ctx)
+	})
+	return err
+}

@@ -1,0 +1,246 @@
+// Package config loads warden.yaml. Precedence, lowest first: built-in
+// defaults, the file, WARDEN_* environment variables, command-line flags.
+// Every scalar key has an environment twin named after its path:
+// tls.cert_file is WARDEN_TLS_CERT_FILE. Unknown keys and malformed values
+// are errors that name the key, never silently ignored.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultPath is read when no --config is given, if it exists.
+const DefaultPath = "warden.yaml"
+
+// Config is Warden's configuration.
+type Config struct {
+	Listen   string             `yaml:"listen"` // API, model plane and console
+	Data     string             `yaml:"data"`   // data folder
+	TLS      TLS                `yaml:"tls"`
+	Log      Log                `yaml:"log"`
+	Limits   Limits             `yaml:"limits"`
+	Audit    Audit              `yaml:"audit"`
+	Profiles map[string]Profile `yaml:"profiles"`
+}
+
+// TLS enables HTTPS on the listener. Both files are PEM.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
+
+// Log configures the server log (never file names, tokens or content).
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// Limits bound what one request may do.
+type Limits struct {
+	MaxFileSize ByteSize `yaml:"max_file_size"`
+}
+
+// Audit tunes the audit chain.
+type Audit struct {
+	CheckpointEvery    int      `yaml:"checkpoint_every"`
+	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+}
+
+// Profile is a named set of policies an agent is created with. The
+// tool, model and network planes add their sections to it.
+type Profile struct {
+	Description string `yaml:"description"`
+}
+
+// Default returns the built-in configuration.
+func Default() *Config {
+	return &Config{
+		Listen: "127.0.0.1:8700",
+		Data:   "./warden-data",
+		Log:    Log{Level: "info", Format: "text"},
+		Limits: Limits{MaxFileSize: 8 << 30},
+		Audit:  Audit{CheckpointEvery: 256, CheckpointInterval: Duration(10 * time.Second)},
+	}
+}
+
+// Load reads path (or DefaultPath if path is "" and it exists) over the
+// defaults, then applies environment overrides from getenv.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	c := Default()
+	explicit := path != ""
+	if !explicit {
+		path = DefaultPath
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := c.parse(b); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+	default:
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := applyEnv(reflect.ValueOf(c).Elem(), "WARDEN", getenv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+func (c *Config) parse(b []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	// An empty file decodes to io.EOF: it means "all defaults".
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// Validate checks values that parsing alone cannot.
+func (c *Config) Validate() error {
+	if c.Listen == "" {
+		return errors.New("listen: must not be empty")
+	}
+	if c.Data == "" {
+		return errors.New("data: must not be empty")
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		return errors.New("tls: set both cert_file and key_file, or neither")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log.format: %q is not text or json", c.Log.Format)
+	}
+	if c.Limits.MaxFileSize <= 0 {
+		return errors.New("limits.max_file_size: must be positive")
+	}
+	if c.Audit.CheckpointEvery <= 0 {
+		return errors.New("audit.checkpoint_every: must be positive")
+	}
+	if c.Audit.CheckpointInterval < Duration(time.Second) {
+		return errors.New("audit.checkpoint_interval: must be at least 1s")
+	}
+	for name := range c.Profiles {
+		if err := validName(name); err != nil {
+			return fmt.Errorf("profiles.%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func validName(s string) error {
+	if s == "" || len(s) > 63 {
+		return errors.New("a profile name has 1 to 63 characters")
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0) {
+			return errors.New("a profile name has only lowercase letters, digits and '-'")
+		}
+	}
+	return nil
+}
+
+// HasProfile reports whether an agent profile exists: the built-in
+// "default" always does.
+func (c *Config) HasProfile(name string) bool {
+	if name == "default" {
+		return true
+	}
+	_, ok := c.Profiles[name]
+	return ok
+}
+
+// EnvNames lists every environment variable that overrides a key.
+func EnvNames() []string {
+	var out []string
+	walkEnv(reflect.TypeOf(Config{}), "WARDEN", func(name string, _ []int) { out = append(out, name) }, nil)
+	return out
+}
+
+func walkEnv(t reflect.Type, prefix string, fn func(string, []int), index []int) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		name := prefix + "_" + strings.ToUpper(tag)
+		idx := append(append([]int{}, index...), i)
+		if f.Type.Kind() == reflect.Struct && !isScalar(f.Type) {
+			walkEnv(f.Type, name, fn, idx)
+		} else if f.Type.Kind() != reflect.Map {
+			fn(name, idx)
+		}
+	}
+}
+
+func isScalar(t reflect.Type) bool {
+	return t == reflect.TypeOf(Duration(0)) || t == reflect.TypeOf(ByteSize(0))
+}
+
+func applyEnv(v reflect.Value, prefix string, getenv func(string) string) error {
+	var firstErr error
+	walkEnv(v.Type(), prefix, func(name string, idx []int) {
+		s := getenv(name)
+		if s == "" || firstErr != nil {
+			return
+		}
+		fv := v.FieldByIndex(idx)
+		if err := setScalar(fv, s); err != nil {
+			firstErr = fmt.Errorf("%s=%q: %w", name, s, err)
+		}
+	}, nil)
+	return firstErr
+}
+
+func setScalar(fv reflect.Value, s string) error {
+	switch p := fv.Addr().Interface().(type) {
+	case *Duration:
+		return p.set(s)
+	case *ByteSize:
+		return p.set(s)
+	}
+	switch fv.Kind() {
+	case reflect.String:
+		fv.SetString(s)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return errors.New("not an integer")
+		}
+		fv.SetInt(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("not true or false")
+		}
+		fv.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}

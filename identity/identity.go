@@ -1,0 +1,392 @@
+// Package identity manages who may act: agents and humans, their tokens, and
+// their lock state. It authenticates every request and records every change
+// and every failed authentication in the audit chain.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/audit"
+	"github.com/wardenhq/warden/token"
+)
+
+// BootstrapAdmin is the name of the admin created on first start.
+const BootstrapAdmin = "admin"
+
+// Options configure a Service.
+type Options struct {
+	// ProfileExists says whether an agent profile is defined. Nil accepts
+	// only warden.DefaultProfile.
+	ProfileExists func(name string) bool
+	Now           func() time.Time
+}
+
+// Service is the identity service.
+type Service struct {
+	store warden.Store
+	log   *audit.Log
+	opts  Options
+}
+
+// New returns a Service.
+func New(store warden.Store, log *audit.Log, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ProfileExists == nil {
+		opts.ProfileExists = func(n string) bool { return n == warden.DefaultProfile }
+	}
+	return &Service{store: store, log: log, opts: opts}
+}
+
+// Info is a principal with its grants and tokens, for display.
+type Info struct {
+	Principal *warden.Principal
+	Grants    []warden.Grant
+	Tokens    []*warden.Token
+}
+
+// Bootstrap creates the first admin if no principal exists yet and returns
+// its token; it returns "" if the install is already initialised.
+func (s *Service) Bootstrap(ctx context.Context) (string, error) {
+	var tok string
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		ps, err := tx.Principals("")
+		if err != nil || len(ps) > 0 {
+			return err
+		}
+		p := &warden.Principal{Name: BootstrapAdmin, Kind: warden.KindHuman, Role: warden.HumanAdmin, CreatedAt: s.opts.Now(), CreatedBy: "warden"}
+		if err := tx.CreatePrincipal(p); err != nil {
+			return err
+		}
+		if tok, err = s.issue(tx, p); err != nil {
+			return err
+		}
+		return s.log.Append(tx, &warden.Event{
+			RequestID: warden.RequestFrom(ctx).ID, Principal: "warden", Kind: warden.KindSystem, Action: "human.create", Target: p.Name,
+			Decision: warden.Decision{Effect: warden.Allow, Rule: "bootstrap"}, Details: map[string]any{"role": string(p.Role)},
+		})
+	})
+	if err != nil {
+		return "", fmt.Errorf("bootstrap admin: %w", err)
+	}
+	return tok, nil
+}
+
+func (s *Service) issue(tx warden.Tx, p *warden.Principal) (string, error) {
+	tok := token.New()
+	t := &warden.Token{PrincipalID: p.ID, Hash: token.Hash(tok), Hint: token.Hint(tok), CreatedAt: s.opts.Now()}
+	if err := tx.CreateToken(t); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// Authenticate resolves a bearer token to its principal. Unknown, malformed
+// and revoked tokens get EUNAUTHORIZED; a locked principal gets ELOCKED. Every
+// failure is recorded; success is not (the action that follows is).
+func (s *Service) Authenticate(ctx context.Context, presented string) (*warden.Principal, error) {
+	p, rule, err := s.authenticate(ctx, presented)
+	if err == nil {
+		return p, nil
+	}
+	if warden.ErrorCode(err) == warden.EINTERNAL {
+		return nil, err
+	}
+	ev := &warden.Event{
+		RequestID: warden.RequestFrom(ctx).ID, Remote: warden.RequestFrom(ctx).Remote, Kind: warden.KindNone,
+		Action: "auth.authenticate", Decision: warden.Decision{Effect: warden.Deny, Rule: rule, Reason: warden.ErrorMessage(err)},
+		Details: map[string]any{"credential": token.Fingerprint(presented)},
+	}
+	if p != nil {
+		ev.Principal, ev.Kind = p.Name, p.Kind
+	}
+	if rerr := s.log.Record(ctx, ev); rerr != nil {
+		return nil, errors.Join(err, rerr)
+	}
+	return nil, err
+}
+
+func (s *Service) authenticate(ctx context.Context, presented string) (*warden.Principal, string, error) {
+	if presented == "" {
+		return nil, "auth.missing", warden.Errorf(warden.EUNAUTHORIZED, "missing bearer token")
+	}
+	if err := token.Check(presented); err != nil {
+		return nil, "auth.malformed", err
+	}
+	var p *warden.Principal
+	var t *warden.Token
+	err := s.store.View(ctx, func(tx warden.Tx) error {
+		var err error
+		if t, err = tx.TokenByHash(token.Hash(presented)); err != nil {
+			return err
+		}
+		p, err = tx.PrincipalByID(t.PrincipalID)
+		return err
+	})
+	switch {
+	case warden.IsCode(err, warden.ENOTFOUND):
+		return nil, "auth.unknown", warden.Errorf(warden.EUNAUTHORIZED, "unknown token")
+	case err != nil:
+		return nil, "", fmt.Errorf("authenticate: %w", err)
+	case t.Revoked():
+		return p, "auth.revoked", warden.Errorf(warden.EUNAUTHORIZED, "token revoked")
+	case p.Locked():
+		return p, "auth.locked", warden.Errorf(warden.ELOCKED, "%s %s is locked; an admin must unlock it", p.Kind, p.Name)
+	}
+	return p, "", nil
+}
+
+// CreateAgent creates an agent with a profile and grants and returns its
+// first token. Only global admins may.
+func (s *Service) CreateAgent(ctx context.Context, actor *warden.Principal, name, profile string, grants []warden.Grant) (*Info, string, error) {
+	if profile == "" {
+		profile = warden.DefaultProfile
+	}
+	details := map[string]any{"profile": profile, "grants": grantStrings(grants)}
+	return s.create(ctx, actor, "agent.create", name, details, func() (*warden.Principal, error) {
+		if !s.opts.ProfileExists(profile) {
+			return nil, warden.Errorf(warden.EINVALID, "unknown profile %q: define it under profiles: in warden.yaml", profile)
+		}
+		return &warden.Principal{Name: name, Kind: warden.KindAgent, Profile: profile}, nil
+	}, grants)
+}
+
+// CreateHuman creates a human with a global role and returns a first token.
+func (s *Service) CreateHuman(ctx context.Context, actor *warden.Principal, name string, role warden.HumanRole, grants []warden.Grant) (*Info, string, error) {
+	details := map[string]any{"role": string(role), "grants": grantStrings(grants)}
+	return s.create(ctx, actor, "human.create", name, details, func() (*warden.Principal, error) {
+		r, err := warden.ParseHumanRole(string(role))
+		if err != nil {
+			return nil, err
+		}
+		return &warden.Principal{Name: name, Kind: warden.KindHuman, Role: r}, nil
+	}, grants)
+}
+
+func grantStrings(gs []warden.Grant) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.String()
+	}
+	return out
+}
+
+func (s *Service) create(ctx context.Context, actor *warden.Principal, action, name string, details map[string]any,
+	build func() (*warden.Principal, error), grants []warden.Grant) (*Info, string, error) {
+	ev := s.event(ctx, actor, action, name)
+	ev.Details = details
+	var info *Info
+	var tok string
+	err := s.guard(ctx, actor, ev, func() error {
+		if err := warden.ValidateName("principal", name); err != nil {
+			return err
+		}
+		p, err := build()
+		if err != nil {
+			return err
+		}
+		p.CreatedAt, p.CreatedBy = s.opts.Now(), actor.Name
+		return s.store.Update(ctx, func(tx warden.Tx) error {
+			if err := tx.CreatePrincipal(p); err != nil {
+				if warden.IsCode(err, warden.ECONFLICT) {
+					return warden.Errorf(warden.ECONFLICT, "a principal named %q already exists", name)
+				}
+				return err
+			}
+			for _, g := range grants {
+				ws, err := tx.WorkspaceByName(g.Workspace)
+				if warden.IsCode(err, warden.ENOTFOUND) {
+					return warden.Errorf(warden.EINVALID, "grant %s: workspace %q does not exist", g, g.Workspace)
+				} else if err != nil {
+					return err
+				}
+				if err := tx.SetGrant(ws.ID, p.ID, g.Role); err != nil {
+					return err
+				}
+			}
+			if tok, err = s.issue(tx, p); err != nil {
+				return err
+			}
+			if info, err = loadInfo(tx, p); err != nil {
+				return err
+			}
+			return s.log.Append(tx, ev)
+		})
+	})
+	return info, tok, err
+}
+
+func loadInfo(tx warden.Tx, p *warden.Principal) (*Info, error) {
+	gs, err := tx.GrantsOf(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := tx.Tokens(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Info{Principal: p, Grants: gs, Tokens: ts}, nil
+}
+
+// event starts an audit event for an action by actor on a principal.
+func (s *Service) event(ctx context.Context, actor *warden.Principal, action, target string) *warden.Event {
+	req := warden.RequestFrom(ctx)
+	return &warden.Event{RequestID: req.ID, Remote: req.Remote, Principal: actor.Name, Kind: actor.Kind, Action: action, Target: target}
+}
+
+// guard checks that actor is a global admin, runs fn, and records ev with
+// the outcome. fn must Append ev as the last step of the one transaction that
+// makes its change, so an error from fn means neither change nor event
+// committed, and guard records the failure instead.
+func (s *Service) guard(ctx context.Context, actor *warden.Principal, ev *warden.Event, fn func() error) error {
+	if !actor.IsGlobalAdmin() {
+		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "rbac.global_admin", Reason: "only admins manage identities"}
+		err := warden.Errorf(warden.EFORBIDDEN, "only admins manage agents and humans")
+		return s.recordFailure(ctx, ev, err)
+	}
+	ev.Decision = warden.Decision{Effect: warden.Allow, Rule: "rbac.global_admin"}
+	err := fn()
+	if err == nil {
+		return nil
+	}
+	// fn's transaction did not commit, so neither did ev: record the failure.
+	if warden.IsCode(err, warden.EINVALID) {
+		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "input.invalid", Reason: warden.ErrorMessage(err)}
+	} else {
+		ev.Error = warden.ErrorCode(err)
+	}
+	return s.recordFailure(ctx, ev, err)
+}
+
+func (s *Service) recordFailure(ctx context.Context, ev *warden.Event, err error) error {
+	if rerr := s.log.Record(ctx, ev); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// Get returns a principal of the given kind. Admins may see anyone; anyone
+// may see themselves.
+func (s *Service) Get(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name string) (*Info, error) {
+	if !actor.IsGlobalAdmin() && !(actor.Name == name && actor.Kind == kind) {
+		return nil, warden.Errorf(warden.EFORBIDDEN, "only admins may look up other principals")
+	}
+	var info *Info
+	err := s.store.View(ctx, func(tx warden.Tx) error {
+		p, err := principalOfKind(tx, kind, name)
+		if err != nil {
+			return err
+		}
+		info, err = loadInfo(tx, p)
+		return err
+	})
+	return info, err
+}
+
+// List returns every principal of a kind with grants. Admins only.
+func (s *Service) List(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind) ([]*Info, error) {
+	if !actor.IsGlobalAdmin() {
+		return nil, warden.Errorf(warden.EFORBIDDEN, "only admins may list principals")
+	}
+	var out []*Info
+	err := s.store.View(ctx, func(tx warden.Tx) error {
+		ps, err := tx.Principals(kind)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			info, err := loadInfo(tx, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, info)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func principalOfKind(tx warden.Tx, kind warden.PrincipalKind, name string) (*warden.Principal, error) {
+	p, err := tx.PrincipalByName(name)
+	if err == nil && p.Kind != kind {
+		err = warden.Errorf(warden.ENOTFOUND, "%s not found", kind)
+	}
+	if warden.IsCode(err, warden.ENOTFOUND) {
+		return nil, warden.Errorf(warden.ENOTFOUND, "%s %q not found", kind, name)
+	}
+	return p, err
+}
+
+// Lock stops a principal: its valid tokens get 423 until Unlock.
+func (s *Service) Lock(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name, note string) (*Info, error) {
+	return s.change(ctx, actor, kind, name, "lock", map[string]any{"note": note}, func(tx warden.Tx, p *warden.Principal) error {
+		p.State, p.LockNote, p.LockedBy, p.LockedAt = warden.StateLocked, note, actor.Name, s.opts.Now()
+		return tx.UpdatePrincipal(p)
+	})
+}
+
+// Unlock lets a locked principal act again.
+func (s *Service) Unlock(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name, note string) (*Info, error) {
+	return s.change(ctx, actor, kind, name, "unlock", map[string]any{"note": note}, func(tx warden.Tx, p *warden.Principal) error {
+		p.State, p.LockNote, p.LockedBy, p.LockedAt = warden.StateActive, "", "", time.Time{}
+		return tx.UpdatePrincipal(p)
+	})
+}
+
+// Revoke revokes every valid token of a principal. It can get a new token
+// with NewToken.
+func (s *Service) Revoke(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name string) (*Info, int, error) {
+	var n int
+	details := map[string]any{}
+	info, err := s.change(ctx, actor, kind, name, "revoke", details, func(tx warden.Tx, p *warden.Principal) error {
+		var err error
+		n, err = tx.RevokeTokens(p.ID, s.opts.Now())
+		details["tokens"] = n
+		return err
+	})
+	return info, n, err
+}
+
+// NewToken issues another token for a principal and returns it.
+func (s *Service) NewToken(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name string) (*Info, string, error) {
+	var tok string
+	info, err := s.change(ctx, actor, kind, name, "token.create", nil, func(tx warden.Tx, p *warden.Principal) error {
+		var err error
+		tok, err = s.issue(tx, p)
+		return err
+	})
+	return info, tok, err
+}
+
+// change runs one admin change on a principal, with its audit event in the
+// same transaction.
+func (s *Service) change(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name, verb string, details map[string]any,
+	fn func(warden.Tx, *warden.Principal) error) (*Info, error) {
+	ev := s.event(ctx, actor, string(kind)+"."+verb, name)
+	ev.Details = details
+	var info *Info
+	err := s.guard(ctx, actor, ev, func() error {
+		if name == actor.Name && verb != "token.create" {
+			return warden.Errorf(warden.EINVALID, "you cannot %s yourself", verb)
+		}
+		return s.store.Update(ctx, func(tx warden.Tx) error {
+			p, err := principalOfKind(tx, kind, name)
+			if err != nil {
+				return err
+			}
+			if err := fn(tx, p); err != nil {
+				return err
+			}
+			if info, err = loadInfo(tx, p); err != nil {
+				return err
+			}
+			return s.log.Append(tx, ev)
+		})
+	})
+	return info, err
+}

@@ -1,0 +1,170 @@
+// Package workspace is the data plane: workspaces, their members and roles,
+// and versioned files sealed at rest. Every operation, allowed or denied, is
+// recorded in the audit chain; operations that change state record their
+// event in the same transaction as the change.
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/audit"
+	"github.com/wardenhq/warden/keyring"
+)
+
+// DefaultMaxFileSize is the largest file accepted unless configured otherwise.
+const DefaultMaxFileSize = 8 << 30
+
+// Options configure a Service.
+type Options struct {
+	MaxFileSize int64 // bytes; 0 means DefaultMaxFileSize
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Service is the workspace and file service.
+type Service struct {
+	store warden.Store
+	blobs warden.BlobStore
+	keys  *keyring.Keyring
+	log   *audit.Log
+	opts  Options
+}
+
+// New returns a Service.
+func New(store warden.Store, blobs warden.BlobStore, keys *keyring.Keyring, log *audit.Log, opts Options) *Service {
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, blobs: blobs, keys: keys, log: log, opts: opts}
+}
+
+// op is one audited operation: it carries the event and whether the event
+// already committed together with the change.
+type op struct {
+	s         *Service
+	ev        *warden.Event
+	committed bool
+}
+
+func (s *Service) begin(ctx context.Context, actor *warden.Principal, action, ws, target string) *op {
+	req := warden.RequestFrom(ctx)
+	return &op{s: s, ev: &warden.Event{
+		RequestID: req.ID, Remote: req.Remote, Principal: actor.Name, Kind: actor.Kind,
+		Action: action, Workspace: ws, Target: target,
+		Decision: warden.Decision{Effect: warden.Allow},
+	}}
+}
+
+// deny marks the operation denied by rule and returns the error for the caller.
+func (o *op) deny(rule string, err *warden.Error) error {
+	o.ev.Decision = warden.Decision{Effect: warden.Deny, Rule: rule, Reason: err.Message}
+	return err
+}
+
+// allow marks the operation allowed by rule.
+func (o *op) allow(rule string) { o.ev.Decision = warden.Decision{Effect: warden.Allow, Rule: rule} }
+
+// detail adds a detail to the event.
+func (o *op) detail(k string, v any) {
+	if o.ev.Details == nil {
+		o.ev.Details = map[string]any{}
+	}
+	o.ev.Details[k] = v
+}
+
+// commit runs fn in a write transaction and appends the event in it.
+func (o *op) commit(ctx context.Context, fn func(tx warden.Tx) error) error {
+	err := o.s.store.Update(ctx, func(tx warden.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return o.s.log.Append(tx, o.ev)
+	})
+	if err == nil {
+		o.committed = true
+	}
+	return err
+}
+
+// finish records the event unless it committed with the change. If recording
+// fails the operation fails: nothing happens that is not on the record.
+func (o *op) finish(ctx context.Context, err error) error {
+	if o.committed {
+		return err
+	}
+	if err != nil {
+		o.ev.Error = warden.ErrorCode(err)
+		if warden.IsCode(err, warden.EINVALID) && o.ev.Decision.Rule == "" {
+			o.ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "input.invalid", Reason: warden.ErrorMessage(err)}
+		}
+	}
+	if rerr := o.s.log.Record(ctx, o.ev); rerr != nil {
+		o.s.opts.Logger.Error("audit record failed; refusing the operation", "action", o.ev.Action, "err", rerr)
+		if err == nil {
+			return warden.WrapError(warden.EINTERNAL, rerr, "the action could not be recorded, so it was refused")
+		}
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// access resolves a workspace and the actor's role on it. A workspace the
+// actor has no grant on is reported exactly like one that does not exist.
+func (o *op) access(tx warden.Tx, actor *warden.Principal, name string) (*warden.Workspace, warden.Role, error) {
+	notFound := warden.Errorf(warden.ENOTFOUND, "workspace %q not found", name)
+	if warden.ValidateName("workspace", name) != nil {
+		return nil, "", o.deny("rbac.no_grant", notFound)
+	}
+	ws, err := tx.WorkspaceByName(name)
+	if warden.IsCode(err, warden.ENOTFOUND) {
+		return nil, "", o.deny("rbac.no_grant", notFound)
+	} else if err != nil {
+		return nil, "", err
+	}
+	if actor.IsGlobalAdmin() {
+		return ws, warden.RoleAdmin, nil
+	}
+	role, err := tx.GrantRole(ws.ID, actor.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	if role == "" {
+		return nil, "", o.deny("rbac.no_grant", notFound)
+	}
+	return ws, role, nil
+}
+
+// need checks that role includes min for what the caller is trying to do.
+func (o *op) need(role, min warden.Role, what string) error {
+	if role.AtLeast(min) {
+		o.allow("rbac." + string(role))
+		return nil
+	}
+	return o.deny("rbac."+string(role), warden.Errorf(warden.EFORBIDDEN, "%s may not %s (needs %s)", role, what, min))
+}
+
+func pathContext(wsID int64) string { return "path:" + strconv.FormatInt(wsID, 10) }
+
+func (s *Service) pathHash(wsID int64, path string) []byte {
+	return s.keys.Index("path", []byte(strconv.FormatInt(wsID, 10)), []byte(path))
+}
+
+func (s *Service) openPath(wsID int64, sealed []byte) (string, error) {
+	p, err := s.keys.OpenMeta(sealed, pathContext(wsID))
+	if err != nil {
+		return "", fmt.Errorf("open file name: %w", err)
+	}
+	return string(p), nil
+}
