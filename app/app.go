@@ -61,11 +61,13 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	// The named result is nil on every error return, so clean up through a
+	// second reference.
 	a = &App{cfg: cfg, log: opts.Logger}
+	opened := a
 	defer func() {
 		if err != nil {
-			a.close(context.Background())
-			a = nil
+			opened.close(context.Background())
 		}
 	}()
 	dir := cfg.Data

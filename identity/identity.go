@@ -99,7 +99,7 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*warden.P
 	}
 	ev := &warden.Event{
 		RequestID: warden.RequestFrom(ctx).ID, Remote: warden.RequestFrom(ctx).Remote, Kind: warden.KindNone,
-		Action: "auth.authenticate", Decision: warden.Decision{Effect: warden.Deny, Rule: rule, Reason: warden.ErrorMessage(err)},
+		Action: "auth.authenticate", Decision: warden.Decision{Effect: warden.Deny, Rule: rule, Reason: warden.ErrorMessage(err)}, Error: warden.ErrorCode(err),
 		Details: map[string]any{"credential": token.Fingerprint(presented)},
 	}
 	if p != nil {
@@ -257,13 +257,13 @@ func (s *Service) guard(ctx context.Context, actor *warden.Principal, ev *warden
 	// fn's transaction did not commit, so neither did ev: record the failure.
 	if warden.IsCode(err, warden.EINVALID) {
 		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "input.invalid", Reason: warden.ErrorMessage(err)}
-	} else {
-		ev.Error = warden.ErrorCode(err)
 	}
 	return s.recordFailure(ctx, ev, err)
 }
 
+// recordFailure records ev with err's code as its outcome and returns err.
 func (s *Service) recordFailure(ctx context.Context, ev *warden.Event, err error) error {
+	ev.Error = warden.ErrorCode(err)
 	if rerr := s.log.Record(ctx, ev); rerr != nil {
 		return errors.Join(err, rerr)
 	}
