@@ -111,11 +111,16 @@ func (l *Log) prepare(ev *warden.Event) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: encode event details: %w", err)
 	}
-	p := &prepared{ev: ev, plain: plain}
-	if ev.Target != "" {
-		p.targetHash = l.keys.Index("audit-target", []byte(ev.Target))
+	return &prepared{ev: ev, plain: plain, targetHash: targetHash(l.keys, ev.Target)}, nil
+}
+
+// targetHash is the keyed hash stored beside an event for finding it by
+// target without decrypting; nil for an event without a target.
+func targetHash(keys *keyring.Keyring, target string) []byte {
+	if target == "" {
+		return nil
 	}
-	return p, nil
+	return keys.Index("audit-target", []byte(target))
 }
 
 // Append writes ev inside tx, setting ev.Seq, ev.PrevHash and ev.Hash. If tx

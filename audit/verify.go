@@ -102,8 +102,13 @@ func Verify(ctx context.Context, store warden.Store, pub ed25519.PublicKey, keys
 				lastGoodCP = r.Seq
 			}
 			if keys != nil {
-				if _, err := keys.OpenAudit(r.Sealed, sealContext(r.Seq)); err != nil {
+				ev, err := Decode(keys, r)
+				if err != nil {
 					rep.fail(r.Seq, "event %d has sealed details that fail authentication", r.Seq)
+					return errStop
+				}
+				if !bytes.Equal(targetHash(keys, ev.Target), r.TargetHash) {
+					rep.fail(r.Seq, "event %d has a target lookup hash that does not match its sealed target", r.Seq)
 					return errStop
 				}
 			}

@@ -63,14 +63,31 @@ func (d *Dir) Create(ctx context.Context) (warden.BlobWriter, error) {
 }
 
 type writer struct {
-	d    *Dir
-	id   string
-	f    *os.File
-	done bool
+	d       *Dir
+	id      string
+	f       *os.File
+	done    bool
+	written int64 // bytes written
+	synced  int64 // bytes handed to writeback
 }
 
-func (w *writer) ID() string                  { return w.id }
-func (w *writer) Write(p []byte) (int, error) { return w.f.Write(p) }
+// writebackEvery is how much an upload writes before it asks the kernel to
+// start writing it to disk. Without it the whole object sits in the page
+// cache until Commit's fsync, which then waits for all of it; with it, disk
+// writes overlap with receiving and sealing, and the fsync finds little left.
+const writebackEvery = 8 << 20
+
+func (w *writer) ID() string { return w.id }
+
+func (w *writer) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if w.written-w.synced >= writebackEvery {
+		startWriteback(w.f, w.synced, w.written-w.synced)
+		w.synced = w.written
+	}
+	return n, err
+}
 
 // Commit syncs the file, renames it into place and syncs both folders, so the
 // object survives a crash once Commit returns.

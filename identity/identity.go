@@ -271,10 +271,13 @@ func (s *Service) recordFailure(ctx context.Context, ev *warden.Event, err error
 }
 
 // Get returns a principal of the given kind. Admins may see anyone; anyone
-// may see themselves.
+// may see themselves. Reads are not audited (they change nothing and reveal
+// nothing the caller may not see); refused reads are.
 func (s *Service) Get(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name string) (*Info, error) {
 	if !actor.IsGlobalAdmin() && !(actor.Name == name && actor.Kind == kind) {
-		return nil, warden.Errorf(warden.EFORBIDDEN, "only admins may look up other principals")
+		ev := s.event(ctx, actor, string(kind)+".read", name)
+		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "rbac.global_admin", Reason: "only admins look up other principals"}
+		return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins may look up other principals"))
 	}
 	var info *Info
 	err := s.store.View(ctx, func(tx warden.Tx) error {
@@ -288,10 +291,13 @@ func (s *Service) Get(ctx context.Context, actor *warden.Principal, kind warden.
 	return info, err
 }
 
-// List returns every principal of a kind with grants. Admins only.
+// List returns every principal of a kind with grants. Admins only; refusals
+// are audited.
 func (s *Service) List(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind) ([]*Info, error) {
 	if !actor.IsGlobalAdmin() {
-		return nil, warden.Errorf(warden.EFORBIDDEN, "only admins may list principals")
+		ev := s.event(ctx, actor, string(kind)+".list", "")
+		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "rbac.global_admin", Reason: "only admins list principals"}
+		return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins may list principals"))
 	}
 	var out []*Info
 	err := s.store.View(ctx, func(tx warden.Tx) error {

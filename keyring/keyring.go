@@ -46,8 +46,8 @@ const (
 // sealVersion is the first byte of every sealed value, so the format can change.
 const sealVersion = 1
 
-// ErrWrongMasterKey means the master key does not open this install's keys.
-var errWrongMasterKey = errors.New("the master key does not open this data dir's keys (wrong WARDEN_MASTER_KEY or key file?)")
+// errWrongMasterKey means the master key does not open this install's keys.
+var errWrongMasterKey = errors.New("the master key does not open this data dir's keys (wrong WARDEN_MASTER_KEY or key file, or damaged key records)")
 
 // Keyring holds the unwrapped install-wide keys of one install. It is safe
 // for concurrent use.

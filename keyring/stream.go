@@ -255,6 +255,9 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("open sealed: negative offset")
 	}
+	if r.err != nil {
+		return 0, r.err
+	}
 	n := 0
 	for len(p) > 0 {
 		if off >= r.size {

@@ -15,7 +15,7 @@ func scanEvent(s scanner) (*warden.EventRecord, error) {
 	if err := s.Scan(&r.Seq, &at, &r.RequestID, &r.Principal, &r.Kind, &r.Action, &r.Workspace, &r.Effect, &r.Rule, &r.Error, &r.TargetHash, &r.Sealed, &r.PrevHash, &r.Hash); err != nil {
 		return nil, err
 	}
-	r.Time = fromNanos(at)
+	r.Time = fromStamp(at)
 	return &r, nil
 }
 
@@ -35,7 +35,7 @@ func (t *tx) LastEvent() (int64, []byte, error) {
 // InsertEvent appends a record.
 func (t *tx) InsertEvent(r *warden.EventRecord) error {
 	_, err := t.exec("audit event", `INSERT INTO audit_events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, nanos(r.Time), r.RequestID, r.Principal, r.Kind, r.Action, r.Workspace, r.Effect, r.Rule, r.Error, r.TargetHash, r.Sealed, r.PrevHash, r.Hash)
+		r.Seq, stamp(r.Time), r.RequestID, r.Principal, r.Kind, r.Action, r.Workspace, r.Effect, r.Rule, r.Error, r.TargetHash, r.Sealed, r.PrevHash, r.Hash)
 	return err
 }
 
@@ -46,10 +46,10 @@ func (t *tx) Events(f warden.EventFilter) ([]*warden.EventRecord, error) {
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
 	add("seq > ?", f.AfterSeq)
 	if !f.Since.IsZero() {
-		add("time >= ?", nanos(f.Since))
+		add("time >= ?", stamp(f.Since))
 	}
 	if !f.Until.IsZero() {
-		add("time < ?", nanos(f.Until))
+		add("time < ?", stamp(f.Until))
 	}
 	if f.Principal != "" {
 		add("principal = ?", f.Principal)
@@ -122,14 +122,14 @@ func scanCheckpoint(s scanner) (*warden.Checkpoint, error) {
 	if err := s.Scan(&c.Seq, &c.Hash, &at, &c.KeyID, &c.Signature); err != nil {
 		return nil, err
 	}
-	c.Time = fromNanos(at)
+	c.Time = fromStamp(at)
 	return &c, nil
 }
 
 // InsertCheckpoint stores a checkpoint.
 func (t *tx) InsertCheckpoint(c *warden.Checkpoint) error {
 	_, err := t.exec("audit checkpoint", `INSERT INTO audit_checkpoints (seq, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?)`,
-		c.Seq, c.Hash, nanos(c.Time), c.KeyID, c.Signature)
+		c.Seq, c.Hash, stamp(c.Time), c.KeyID, c.Signature)
 	return err
 }
 

@@ -253,6 +253,7 @@ func mapErr(err error, what string) error {
 	return fmt.Errorf("store: %s: %w", what, err)
 }
 
+// nanos stores an optional time (locked_at, revoked_at): 0 means unset.
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -260,9 +261,17 @@ func nanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
+// fromNanos reads an optional time stored by nanos.
 func fromNanos(n int64) time.Time {
 	if n == 0 {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
 }
+
+// stamp stores a required time exactly, the Unix epoch included; hashed
+// records (audit events, checkpoints) must read back bit for bit.
+func stamp(t time.Time) int64 { return t.UnixNano() }
+
+// fromStamp reads a time stored by stamp.
+func fromStamp(n int64) time.Time { return time.Unix(0, n).UTC() }

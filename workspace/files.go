@@ -106,6 +106,12 @@ func (s *Service) lookup(tx warden.Tx, wsID int64, path string) (*warden.FileRec
 	return f, err
 }
 
+// hideDeleted refuses access to a deleted file's history: below workspace
+// admin, a deleted file is gone. It is a refusal, so it is recorded as one.
+func (o *op) hideDeleted(role warden.Role, err *warden.Error) error {
+	return o.deny("rbac."+string(role)+".deleted", err)
+}
+
 // canWrite decides a write of a new version over f (nil: no file yet).
 func (o *op) canWrite(role warden.Role, f *warden.FileRecord) error {
 	switch {
@@ -270,7 +276,7 @@ func (s *Service) resolve(tx warden.Tx, o *op, actor *warden.Principal, wsName, 
 		return "", nil, nil, warden.Errorf(warden.ENOTFOUND, "file %q not found", path)
 	}
 	if f.Deleted && !role.AtLeast(warden.RoleAdmin) {
-		return "", nil, nil, warden.Errorf(warden.ENOTFOUND, "file %q was deleted; a workspace admin can restore it", path)
+		return "", nil, nil, o.hideDeleted(role, warden.Errorf(warden.ENOTFOUND, "file %q was deleted; a workspace admin can restore it", path))
 	}
 	if version == 0 {
 		version = f.Head
@@ -412,8 +418,11 @@ func (s *Service) resolveHead(tx warden.Tx, o *op, actor *warden.Principal, wsNa
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if f == nil || (f.Deleted && !role.AtLeast(warden.RoleAdmin)) {
+	if f == nil {
 		return "", nil, nil, warden.Errorf(warden.ENOTFOUND, "file %q not found", path)
+	}
+	if f.Deleted && !role.AtLeast(warden.RoleAdmin) {
+		return "", nil, nil, o.hideDeleted(role, warden.Errorf(warden.ENOTFOUND, "file %q not found", path))
 	}
 	head, err := tx.Version(f.ID, f.Head)
 	if err != nil {
