@@ -431,8 +431,6 @@ type cell struct {
 	ghostRan  bool // the same request was sent to the ghost workspace
 }
 
-func (c *cell) name() string { return callerNames[c.caller] + "/" + c.ws + "/" + c.endpoint }
-
 // denied reports whether the cell is a refusal: 403, or a 404 that hides a
 // workspace or a deleted file from the caller. (No cell expects a plain
 // "no such thing" 404.)

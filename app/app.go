@@ -17,13 +17,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/api"
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/blob"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
-	"github.com/wardenhq/warden/sqlite"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -40,7 +40,7 @@ type App struct {
 	cfg   *config.Config
 	log   *slog.Logger
 	lock  *dirLock
-	store *sqlite.DB
+	store warden.Store
 	keys  *keyring.Keyring
 	audit *audit.Log
 	api   *api.Server
@@ -87,7 +87,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.log.Warn("generated a master key and stored it next to the data; anyone who copies the data dir can read it. "+
 			"Move it into a secrets manager and pass it as WARDEN_MASTER_KEY", "file", filepath.Join(dir, masterKeyFile))
 	}
-	if a.store, err = sqlite.Open(ctx, filepath.Join(dir, dbFile), sqlite.Options{}); err != nil {
+	if a.store, err = openStore(dir); err != nil {
 		return nil, err
 	}
 	if master, err = finishRotation(ctx, dir, a.store, master, source); err != nil {

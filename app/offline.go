@@ -154,7 +154,7 @@ func RotateKeys(ctx context.Context, dir string, o RotateOptions) (*RotateResult
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(dir, dbFile), sqlite.Options{})
+	store, err := openStore(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -220,4 +220,9 @@ func WriteTokenFile(path, tok string) error {
 		return fmt.Errorf("write token file: %w", err)
 	}
 	return f.Close()
+}
+
+// openStore opens the data folder's database for writing.
+func openStore(dir string) (*sqlite.DB, error) {
+	return sqlite.Open(context.Background(), filepath.Join(dir, dbFile), sqlite.Options{})
 }

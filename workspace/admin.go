@@ -146,18 +146,9 @@ func (s *Service) SetMember(ctx context.Context, actor *warden.Principal, name, 
 		if _, err := warden.ParseRole(string(role)); err != nil {
 			return err
 		}
-		p, err := tx.PrincipalByName(principal)
-		if warden.IsCode(err, warden.ENOTFOUND) {
-			return warden.Errorf(warden.ENOTFOUND, "principal %q not found", principal)
-		} else if err != nil {
-			return err
-		}
-		prev, err := tx.GrantRole(ws.ID, p.ID)
+		p, _, err := o.member(tx, ws, principal)
 		if err != nil {
 			return err
-		}
-		if prev != "" {
-			o.detail("previous", string(prev))
 		}
 		m = &warden.Member{Principal: p.Name, Kind: p.Kind, Role: role}
 		return tx.SetGrant(ws.ID, p.ID, role)
@@ -177,20 +168,32 @@ func (s *Service) RemoveMember(ctx context.Context, actor *warden.Principal, nam
 		if err := o.need(actorRole, warden.RoleAdmin, "change members"); err != nil {
 			return err
 		}
-		p, err := tx.PrincipalByName(principal)
-		if warden.IsCode(err, warden.ENOTFOUND) {
-			return warden.Errorf(warden.ENOTFOUND, "principal %q not found", principal)
-		} else if err != nil {
-			return err
-		}
-		prev, err := tx.GrantRole(ws.ID, p.ID)
+		p, prev, err := o.member(tx, ws, principal)
 		if err != nil {
 			return err
 		}
 		if prev == "" {
 			return warden.Errorf(warden.ENOTFOUND, "%s has no grant on %s", principal, name)
 		}
-		o.detail("previous", string(prev))
 		return tx.DeleteGrant(ws.ID, p.ID)
 	})
+}
+
+// member finds the principal a membership change is about and its current
+// role on ws ("" for none), noting that role in the event.
+func (o *op) member(tx warden.Tx, ws *warden.Workspace, name string) (*warden.Principal, warden.Role, error) {
+	p, err := tx.PrincipalByName(name)
+	if warden.IsCode(err, warden.ENOTFOUND) {
+		return nil, "", warden.Errorf(warden.ENOTFOUND, "principal %q not found", name)
+	} else if err != nil {
+		return nil, "", err
+	}
+	prev, err := tx.GrantRole(ws.ID, p.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	if prev != "" {
+		o.detail("previous", string(prev))
+	}
+	return p, prev, nil
 }

@@ -254,29 +254,40 @@ func (s *Service) Open(ctx context.Context, actor *warden.Principal, wsName, raw
 	return c, nil
 }
 
-// resolve finds the version of a file that a read asks for, applying the
-// rules for deleted files: only workspace admins see them.
-func (s *Service) resolve(tx warden.Tx, o *op, actor *warden.Principal, wsName, rawPath string, version int) (string, *warden.FileRecord, *warden.FileVersion, error) {
+// locate finds the file at rawPath for an operation that needs min, after
+// checking the workspace, the path and the role. Below workspace admin a
+// deleted file is gone; that refusal is recorded as one.
+func (s *Service) locate(tx warden.Tx, o *op, actor *warden.Principal, wsName, rawPath string, min warden.Role, what string) (string, *warden.FileRecord, error) {
 	ws, role, err := o.access(tx, actor, wsName)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
 	path, err := s.cleanPath(o, rawPath)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
-	if err := o.need(role, warden.RoleViewer, "read files"); err != nil {
-		return "", nil, nil, err
+	if err := o.need(role, min, what); err != nil {
+		return "", nil, err
 	}
 	f, err := s.lookup(tx, ws.ID, path)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
 	if f == nil {
-		return "", nil, nil, warden.Errorf(warden.ENOTFOUND, "file %q not found", path)
+		return "", nil, warden.Errorf(warden.ENOTFOUND, "file %q not found", path)
 	}
 	if f.Deleted && !role.AtLeast(warden.RoleAdmin) {
-		return "", nil, nil, o.hideDeleted(role, warden.Errorf(warden.ENOTFOUND, "file %q was deleted; a workspace admin can restore it", path))
+		return "", nil, o.hideDeleted(role, warden.Errorf(warden.ENOTFOUND, "file %q was deleted; a workspace admin can restore it", path))
+	}
+	return path, f, nil
+}
+
+// resolve finds the version of a file that a read asks for (0: the head),
+// which must have content.
+func (s *Service) resolve(tx warden.Tx, o *op, actor *warden.Principal, wsName, rawPath string, version int) (string, *warden.FileRecord, *warden.FileVersion, error) {
+	path, f, err := s.locate(tx, o, actor, wsName, rawPath, warden.RoleViewer, "read files")
+	if err != nil {
+		return "", nil, nil, err
 	}
 	if version == 0 {
 		version = f.Head
@@ -400,29 +411,12 @@ func (s *Service) Versions(ctx context.Context, actor *warden.Principal, wsName,
 	return f, vs, err
 }
 
-// resolveHead finds a file and its head version for an operation that needs
-// min, hiding deleted files from everyone below workspace admin.
+// resolveHead finds a file and its head version (which may be a deletion,
+// for workspace admins).
 func (s *Service) resolveHead(tx warden.Tx, o *op, actor *warden.Principal, wsName, rawPath string, min warden.Role, what string) (string, *warden.FileRecord, *warden.FileVersion, error) {
-	ws, role, err := o.access(tx, actor, wsName)
+	path, f, err := s.locate(tx, o, actor, wsName, rawPath, min, what)
 	if err != nil {
 		return "", nil, nil, err
-	}
-	path, err := s.cleanPath(o, rawPath)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if err := o.need(role, min, what); err != nil {
-		return "", nil, nil, err
-	}
-	f, err := s.lookup(tx, ws.ID, path)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if f == nil {
-		return "", nil, nil, warden.Errorf(warden.ENOTFOUND, "file %q not found", path)
-	}
-	if f.Deleted && !role.AtLeast(warden.RoleAdmin) {
-		return "", nil, nil, o.hideDeleted(role, warden.Errorf(warden.ENOTFOUND, "file %q not found", path))
 	}
 	head, err := tx.Version(f.ID, f.Head)
 	if err != nil {
