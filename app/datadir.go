@@ -33,7 +33,10 @@ func ensureDataDir(dir string) error {
 			return fmt.Errorf("create data dir: %w", err)
 		}
 		// Mkdir is subject to umask; make the mode exact.
-		return os.Chmod(dir, 0o700)
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		return syncParent(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("data dir: %w", err)
@@ -78,4 +81,17 @@ func (l *dirLock) release() {
 		unix.Flock(int(l.f.Fd()), unix.LOCK_UN)
 		l.f.Close()
 	}
+}
+
+// syncParent makes the creation of path durable.
+func syncParent(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", filepath.Dir(path), err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", filepath.Dir(path), err)
+	}
+	return nil
 }

@@ -173,6 +173,10 @@ func (l *Log) checkpoint(tx warden.Tx, seq int64, hash []byte) error {
 
 // Record writes ev in its own transaction and returns when it is durable.
 // Concurrent calls share transactions. It fails once the Log is closed.
+//
+// The event is recorded even if ctx is cancelled: an action whose caller went
+// away (a client that dropped mid-upload) still happened or was refused, and
+// belongs on the record. Record waits for the writer, never for the caller.
 func (l *Log) Record(ctx context.Context, ev *warden.Event) error {
 	p, err := l.prepare(ev)
 	if err != nil {
@@ -184,16 +188,10 @@ func (l *Log) Record(ctx context.Context, ev *warden.Event) error {
 		l.mu.RUnlock()
 		return warden.Errorf(warden.EUNAVAILABLE, "audit log is closed")
 	}
-	select {
-	case l.queue <- pe:
-		l.mu.RUnlock()
-	case <-ctx.Done():
-		l.mu.RUnlock()
-		return fmt.Errorf("audit: %w", ctx.Err())
-	}
-	// Once queued the event will be written whatever the caller does, so wait
-	// for the outcome rather than the context: a caller must not act on an
-	// event that might not be recorded.
+	// Close takes the write lock before closing the queue, so this send
+	// cannot race with it; the writer drains the queue until then.
+	l.queue <- pe
+	l.mu.RUnlock()
 	return <-pe.done
 }
 

@@ -25,11 +25,29 @@ type Dir struct {
 
 var _ warden.BlobStore = (*Dir)(nil)
 
-// Open opens (and creates, mode 0700) a blob folder.
+// Open opens (and creates, mode 0700) a blob folder. All 256 shard folders
+// are made here, and the folder synced, so that committing an object never
+// creates a folder whose own entry a power cut could lose.
 func Open(root string) (*Dir, error) {
-	for _, d := range []string{root, filepath.Join(root, "tmp")} {
+	dirs := []string{root, filepath.Join(root, "tmp")}
+	for i := range 256 {
+		dirs = append(dirs, filepath.Join(root, fmt.Sprintf("%02x", i)))
+	}
+	created := false
+	for _, d := range dirs {
+		if _, err := os.Stat(d); err == nil {
+			continue
+		}
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("open blob store: %w", err)
+		}
+		created = true
+	}
+	if created {
+		for _, d := range []string{root, filepath.Dir(root)} {
+			if err := syncDir(d); err != nil {
+				return nil, fmt.Errorf("open blob store: %w", err)
+			}
 		}
 	}
 	return &Dir{root: root}, nil
@@ -107,11 +125,7 @@ func (w *writer) Commit() error {
 		return fmt.Errorf("commit blob: %w", err)
 	}
 	final := w.d.path(w.id)
-	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("commit blob: %w", err)
-	}
+	dir := filepath.Dir(final) // made by Open
 	if err := os.Rename(tmp, final); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("commit blob: %w", err)
