@@ -146,7 +146,8 @@ func (a *App) Handler() http.Handler { return a.api }
 
 // Serve serves on ln until ctx is done, then shuts down gracefully: new
 // requests are refused, requests in flight get up to 30 seconds, the audit
-// log is flushed and signed, and the data folder is released.
+// log is flushed and signed, and the data folder is released. The App is
+// closed when Serve returns, whatever the reason.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.api,
@@ -159,7 +160,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if a.cfg.TLS.Enabled() {
 		cert, err := tls.LoadX509KeyPair(a.cfg.TLS.CertFile, a.cfg.TLS.KeyFile)
 		if err != nil {
-			return fmt.Errorf("load TLS certificate: %w", err)
+			ln.Close()
+			return errors.Join(fmt.Errorf("load TLS certificate: %w", err), a.Close(context.Background()))
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
