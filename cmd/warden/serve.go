@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -77,6 +78,12 @@ address without TLS, and refuses to run as root unless --allow-root.`,
 			}
 			if err := app.CheckListen(cfg.Listen, cfg.TLS.Enabled()); err != nil {
 				return &exitError{code: 2, err: err}
+			}
+			if cfg.TLS.Enabled() {
+				// Fail on a bad certificate before touching the data folder.
+				if _, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile); err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("TLS certificate: %w", err)}
+				}
 			}
 			log := newLogger(e, cfg)
 			if e.geteuid() == 0 {
