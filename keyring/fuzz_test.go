@@ -11,9 +11,9 @@ import (
 // original plaintext: anything else must fail.
 func FuzzReader(f *testing.F) {
 	key := bytes.Repeat([]byte{7}, 32)
-	plain := bytes.Repeat([]byte("warden"), ChunkSize/3) // two chunks
+	plain := bytes.Repeat([]byte("warden"), 1400) // three 4 KiB chunks
 	var sealed bytes.Buffer
-	w, _ := NewWriter(&sealed, key, "blob")
+	w, _ := newWriter(&sealed, key, "blob", minShift)
 	w.Write(plain)
 	w.Close()
 	f.Add(sealed.Bytes(), int64(len(plain)))

@@ -28,6 +28,8 @@ const (
 	magic      = "WDN1"
 	headerSize = 16
 	chunkShift = 16
+	minShift   = 12 // 4 KiB: the smallest chunk a reader accepts
+	maxShift   = 24 // 16 MiB: the largest, which bounds a reader's buffers
 	// ChunkSize is the plaintext size of every chunk but the last.
 	ChunkSize = 1 << chunkShift
 	tagSize   = 16
@@ -53,6 +55,7 @@ type Writer struct {
 	w      io.Writer
 	aead   cipher.AEAD
 	aad    []byte
+	cs     int
 	nonce  [12]byte
 	buf    []byte // plaintext of the pending chunk
 	out    []byte
@@ -65,22 +68,34 @@ type Writer struct {
 // NewWriter returns a Writer that seals into w under key, bound to binding
 // (the blob id).
 func NewWriter(w io.Writer, key []byte, binding string) (*Writer, error) {
+	return newWriter(w, key, binding, chunkShift)
+}
+
+// newWriter seals with chunks of 1<<shift bytes. Readers take the chunk size
+// from the header; Warden writes ChunkSize, tests write smaller chunks to
+// keep fuzz inputs small.
+func newWriter(w io.Writer, key []byte, binding string, shift uint8) (*Writer, error) {
 	if len(key) != 32 {
 		return nil, errors.New("seal: data key must be 32 bytes")
 	}
+	if shift < minShift || shift > maxShift {
+		return nil, errors.New("seal: bad chunk size")
+	}
 	var h [headerSize]byte
 	copy(h[:], magic)
-	h[4] = chunkShift
+	h[4] = shift
 	rand.Read(h[9:16])
 	if _, err := w.Write(h[:]); err != nil {
 		return nil, fmt.Errorf("seal: write header: %w", err)
 	}
+	cs := 1 << shift
 	sw := &Writer{
 		w:    w,
 		aead: newGCM(key),
 		aad:  streamAAD(binding, h[:]),
-		buf:  make([]byte, 0, ChunkSize),
-		out:  make([]byte, 0, ChunkSize+tagSize),
+		cs:   cs,
+		buf:  make([]byte, 0, cs),
+		out:  make([]byte, 0, cs+tagSize),
 	}
 	copy(sw.nonce[:7], h[9:16])
 	return sw, nil
@@ -96,13 +111,13 @@ func (s *Writer) Write(p []byte) (int, error) {
 	}
 	written := 0
 	for len(p) > 0 {
-		if len(s.buf) == ChunkSize {
+		if len(s.buf) == s.cs {
 			// More data follows, so the pending full chunk is not the last.
 			if err := s.flush(false); err != nil {
 				return written, err
 			}
 		}
-		n := copy(s.buf[len(s.buf):ChunkSize], p)
+		n := copy(s.buf[len(s.buf):s.cs], p)
 		s.buf = s.buf[:len(s.buf)+n]
 		p = p[n:]
 		written += n
@@ -186,7 +201,7 @@ func NewReader(r io.ReaderAt, sealedSize, size int64, key []byte, binding string
 	if _, err := r.ReadAt(h[:], 0); err != nil {
 		return nil, integrityErr(fmt.Errorf("read header: %w", err))
 	}
-	if string(h[:4]) != magic || h[4] < 12 || h[4] > 24 {
+	if string(h[:4]) != magic || h[4] < minShift || h[4] > maxShift {
 		return nil, integrityErr(errors.New("bad header"))
 	}
 	cs := int64(1) << h[4]
