@@ -129,6 +129,11 @@ func (o *op) access(tx warden.Tx, actor *warden.Principal, name string) (*warden
 	}
 	ws, err := tx.WorkspaceByName(name)
 	if warden.IsCode(err, warden.ENOTFOUND) {
+		// Do the grant lookup anyway, so that a missing workspace and a
+		// hidden one cost the same work and cannot be told apart by timing.
+		if _, err := tx.GrantRole(0, actor.ID); err != nil {
+			return nil, "", err
+		}
 		return nil, "", o.deny("rbac.no_grant", notFound)
 	} else if err != nil {
 		return nil, "", err
