@@ -3,24 +3,24 @@ package warden
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes shared by every plane. The HTTP layer maps each to exactly one
 // status code; the CLI maps them to exit codes.
 const (
-	EINVALID       = "invalid"         // bad input: 422
-	EUNAUTHORIZED  = "unauthenticated" // no, unknown or revoked token: 401
-	EFORBIDDEN     = "forbidden"       // authenticated but not allowed: 403
-	ENOTFOUND      = "not_found"       // missing, or hidden from the caller: 404
-	ECONFLICT      = "conflict"        // state conflict, e.g. a name taken: 409
-	EGONE          = "gone"            // existed but no longer usable: 410
-	ETOOLARGE      = "too_large"       // body over a configured limit: 413
-	ELOCKED        = "locked"          // the principal is locked: 423
-	ERATELIMIT     = "rate_limited"    // 429
-	EINTEGRITY     = "integrity"       // stored data failed authentication: 500
-	EINTERNAL      = "internal"        // anything else: 500
-	EUNAVAILABLE   = "unavailable"     // shutting down or not ready: 503
-	EUNIMPLEMENTED = "unimplemented"   // a backend lacks the capability: 501
+	EINVALID      = "invalid"            // bad input: 422
+	EUNAUTHORIZED = "unauthenticated"    // no, unknown or revoked token: 401
+	EFORBIDDEN    = "forbidden"          // authenticated but not allowed: 403
+	ENOTFOUND     = "not_found"          // missing, or hidden from the caller: 404
+	ECONFLICT     = "conflict"           // state conflict, e.g. a name taken: 409
+	ETOOLARGE     = "too_large"          // body over a configured limit: 413
+	ELOCKED       = "locked"             // the principal is locked: 423
+	ERATELIMIT    = "rate_limited"       // 429, with Error.RetryAfter
+	EMETHOD       = "method_not_allowed" // 405
+	EINTEGRITY    = "integrity"          // stored data failed authentication: 500
+	EINTERNAL     = "internal"           // anything else: 500
+	EUNAVAILABLE  = "unavailable"        // shutting down or not ready: 503
 )
 
 // Error is an application error: a code from the list above and a message that
@@ -30,6 +30,8 @@ type Error struct {
 	Code    string
 	Message string
 	Err     error
+	// RetryAfter says when to try again, for ERATELIMIT.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
@@ -83,3 +85,12 @@ func ErrorMessage(err error) string {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code string) bool { return ErrorCode(err) == code }
+
+// RetryAfter returns how long a rate-limited caller should wait, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}

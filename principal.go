@@ -51,17 +51,20 @@ const DefaultProfile = "default"
 
 // Principal is an authenticated identity: an agent or a human.
 type Principal struct {
-	ID        int64
-	Name      string
-	Kind      PrincipalKind
-	Role      HumanRole // humans only
-	Profile   string    // agents only
-	State     PrincipalState
-	LockNote  string
-	LockedBy  string
-	LockedAt  time.Time
-	CreatedAt time.Time
-	CreatedBy string
+	ID       int64
+	Name     string
+	Kind     PrincipalKind
+	Role     HumanRole // humans only
+	Profile  string    // agents only
+	State    PrincipalState
+	LockNote string // why it was locked; in clear only in memory
+	// LockNoteSealed is LockNote as the store keeps it: notes about
+	// incidents are sensitive, so they are sealed at rest.
+	LockNoteSealed []byte
+	LockedBy       string
+	LockedAt       time.Time
+	CreatedAt      time.Time
+	CreatedBy      string
 }
 
 // IsGlobalAdmin reports whether p administers every workspace and principal.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardenhq/warden/apiv1"
 	"github.com/wardenhq/warden/client"
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
 )
 
@@ -248,7 +249,7 @@ func TestAuditRecordsAllowedAndDeniedActions(t *testing.T) {
 		}
 	}
 	denied, _ := s.Admin.Audit(bg, client.AuditQuery{Action: "auth.*"})
-	if len(denied.Events) != 1 || denied.Events[0].Decision.Rule != "auth.malformed" || !strings.HasPrefix(denied.Events[0].Details["credential"].(string), "sha256:") {
+	if len(denied.Events) != 1 || denied.Events[0].Decision.Rule != "auth.malformed" || !strings.HasPrefix(denied.Events[0].Details["credential"].(string), "hmac:") {
 		t.Fatalf("auth failures = %+v", denied.Events)
 	}
 	// Targets come back decrypted for admins; audit reads are themselves recorded.
@@ -289,5 +290,43 @@ func TestWorkspaceListingShowsOnlyGrantedWorkspaces(t *testing.T) {
 	me, err := bot.Whoami(bg)
 	if err != nil || me.Name != "bot" || strings.Join(me.Grants, ",") != "a:viewer,c:editor" || me.Profile != "default" {
 		t.Fatalf("whoami = %+v, %v", me, err)
+	}
+}
+
+func TestFailedAuthenticationsAreThrottledPerAddress(t *testing.T) {
+	s := wardentest.Start(t, func(c *config.Config) { c.Limits.AuthFailureBurst = 5; c.Limits.AuthFailuresPerMinute = 1 })
+	good := s.Agent("bot")
+	var statuses []int
+	var retry string
+	for range 12 {
+		r := s.Do("GET", "/api/v1/whoami", "wdn_bogus_00000000", nil)
+		statuses = append(statuses, r.Status)
+		if r.Status == 429 {
+			retry = r.Header.Get("Retry-After")
+		}
+	}
+	want := []int{401, 401, 401, 401, 401, 429, 429, 429, 429, 429, 429, 429}
+	for i := range want {
+		if statuses[i] != want[i] {
+			t.Fatalf("statuses = %v, want %v", statuses, want)
+		}
+	}
+	if retry == "" || retry == "0" {
+		t.Fatalf("Retry-After = %q", retry)
+	}
+	// A valid token from the same address is not throttled.
+	mustStatus(t, s.Do("GET", "/api/v1/whoami", good, nil), 200)
+	fails, _ := s.Admin.Audit(bg, client.AuditQuery{Action: "auth.*"})
+	var individual, summaries int
+	for _, ev := range fails.Events {
+		switch ev.Action {
+		case "auth.authenticate":
+			individual++
+		case "auth.throttled":
+			summaries++
+		}
+	}
+	if individual != 5 || summaries != 1 {
+		t.Fatalf("audit: %d individual failures, %d summaries; want 5 and 1", individual, summaries)
 	}
 }

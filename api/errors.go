@@ -2,8 +2,9 @@ package api
 
 import (
 	"encoding/json"
-	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
@@ -23,8 +24,6 @@ func status(code string) int {
 		return http.StatusNotFound
 	case warden.ECONFLICT:
 		return http.StatusConflict
-	case warden.EGONE:
-		return http.StatusGone
 	case warden.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
 	case warden.ELOCKED:
@@ -33,8 +32,8 @@ func status(code string) int {
 		return http.StatusTooManyRequests
 	case warden.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
-	case warden.EUNIMPLEMENTED:
-		return http.StatusNotImplemented
+	case warden.EMETHOD:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
@@ -47,8 +46,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if st >= 500 {
 		s.log.Error("request failed", "request_id", warden.RequestFrom(r.Context()).ID, "route", r.Pattern, "code", code, "err", err)
 	}
-	if code == warden.EUNAUTHORIZED {
+	switch code {
+	case warden.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
+	case warden.ERATELIMIT:
+		secs := int(math.Ceil(warden.RetryAfter(err).Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
 	writeJSON(w, st, apiv1.Error{Error: apiv1.ErrorDetail{Code: code, Message: warden.ErrorMessage(err)}})
 }
@@ -58,7 +61,6 @@ func writeJSON(w http.ResponseWriter, st int, v any) {
 	w.WriteHeader(st)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		slog.Debug("write response", "err", err)
-	}
+	// An error here means the client went away; there is no one to tell.
+	_ = enc.Encode(v)
 }

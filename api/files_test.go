@@ -51,9 +51,13 @@ func TestEncryptionAtRestHidesFileNamesAndContent(t *testing.T) {
 	mustStatus(t, s.Do("DELETE", "/api/v1/workspaces/finance/files/"+name, tok, nil), 200)
 	// A denied and an invalid attempt put the name into audit events too.
 	mustStatus(t, s.Do("PUT", "/api/v1/workspaces/finance/files/"+name+"%00", tok, []byte("x")), 422)
+	// Notes about incidents are sensitive too.
+	if _, err := s.Admin.Lock(bg, "agent", "writer", "NOTE-CANARY-777 leaked payroll"); err != nil {
+		t.Fatal(err)
+	}
 	s.Stop() // flush the WAL and the audit log
 
-	for _, canary := range []string{"q3-layoffs-secret", "PLAINTEXT-CANARY-123", s.AdminToken} {
+	for _, canary := range []string{"q3-layoffs-secret", "PLAINTEXT-CANARY-123", "NOTE-CANARY-777", s.AdminToken} {
 		filepath.WalkDir(s.Dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err

@@ -139,12 +139,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow := probe.header.Get("Allow"); allow != "" {
 			rw.Header().Set("Allow", allow)
 		}
-		code, msg := warden.ENOTFOUND, "no such endpoint"
 		if probe.status == http.StatusMethodNotAllowed {
-			writeJSON(rw, http.StatusMethodNotAllowed, apiv1.Error{Error: apiv1.ErrorDetail{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}})
+			s.writeError(rw, r, warden.Errorf(warden.EMETHOD, "method not allowed on this endpoint"))
 			return
 		}
-		s.writeError(rw, r, warden.Errorf(code, "%s", msg))
+		s.writeError(rw, r, warden.Errorf(warden.ENOTFOUND, "no such endpoint"))
 		return
 	}
 	s.mux.ServeHTTP(rw, r)

@@ -111,7 +111,9 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	a.audit = audit.New(a.store, a.keys, audit.Options{
 		CheckpointEvery: cfg.Audit.CheckpointEvery, CheckpointInterval: cfg.Audit.CheckpointInterval.D(), Logger: a.log,
 	})
-	ids := identity.New(a.store, a.audit, identity.Options{ProfileExists: cfg.HasProfile})
+	ids := identity.New(a.store, a.keys, a.audit, identity.Options{
+		ProfileExists: cfg.HasProfile, AuthFailuresPerMinute: cfg.Limits.AuthFailuresPerMinute, AuthFailureBurst: cfg.Limits.AuthFailureBurst,
+	})
 	ws := workspace.New(a.store, blobs, a.keys, a.audit, workspace.Options{MaxFileSize: int64(cfg.Limits.MaxFileSize), Logger: a.log})
 	if a.BootstrapToken, err = ids.Bootstrap(ctx); err != nil {
 		return nil, err

@@ -49,9 +49,13 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// Limits bound what one request may do.
+// Limits bound what one request, or one client, may do.
 type Limits struct {
 	MaxFileSize ByteSize `yaml:"max_file_size"`
+	// Failed authentications per client address answered and recorded one
+	// by one; beyond them, 429 and one summary event per minute.
+	AuthFailuresPerMinute int `yaml:"auth_failures_per_minute"`
+	AuthFailureBurst      int `yaml:"auth_failure_burst"`
 }
 
 // Audit tunes the audit chain.
@@ -72,7 +76,7 @@ func Default() *Config {
 		Listen: "127.0.0.1:8700",
 		Data:   "./warden-data",
 		Log:    Log{Level: "info", Format: "text"},
-		Limits: Limits{MaxFileSize: 8 << 30},
+		Limits: Limits{MaxFileSize: 8 << 30, AuthFailuresPerMinute: 60, AuthFailureBurst: 20},
 		Audit:  Audit{CheckpointEvery: 256, CheckpointInterval: Duration(10 * time.Second)},
 	}
 }
@@ -137,6 +141,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.MaxFileSize <= 0 {
 		return errors.New("limits.max_file_size: must be positive")
+	}
+	if c.Limits.AuthFailuresPerMinute <= 0 || c.Limits.AuthFailureBurst <= 0 {
+		return errors.New("limits.auth_failures_per_minute and limits.auth_failure_burst: must be positive")
 	}
 	if c.Audit.CheckpointEvery <= 0 {
 		return errors.New("audit.checkpoint_every: must be positive")

@@ -5,12 +5,15 @@ package identity
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/audit"
+	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/token"
 )
 
@@ -22,25 +25,38 @@ type Options struct {
 	// ProfileExists says whether an agent profile is defined. Nil accepts
 	// only warden.DefaultProfile.
 	ProfileExists func(name string) bool
-	Now           func() time.Time
+	// AuthFailuresPerMinute and AuthFailureBurst bound the failed
+	// authentications per client address that are answered 401/423 and
+	// recorded one by one; past them the answer is 429 (defaults 60 and 20).
+	AuthFailuresPerMinute int
+	AuthFailureBurst      int
+	Now                   func() time.Time
 }
 
 // Service is the identity service.
 type Service struct {
-	store warden.Store
-	log   *audit.Log
-	opts  Options
+	store    warden.Store
+	keys     *keyring.Keyring
+	log      *audit.Log
+	opts     Options
+	throttle *throttle
 }
 
 // New returns a Service.
-func New(store warden.Store, log *audit.Log, opts Options) *Service {
+func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.ProfileExists == nil {
 		opts.ProfileExists = func(n string) bool { return n == warden.DefaultProfile }
 	}
-	return &Service{store: store, log: log, opts: opts}
+	if opts.AuthFailuresPerMinute <= 0 {
+		opts.AuthFailuresPerMinute = 60
+	}
+	if opts.AuthFailureBurst <= 0 {
+		opts.AuthFailureBurst = 20
+	}
+	return &Service{store: store, keys: keys, log: log, opts: opts, throttle: newThrottle(opts.AuthFailuresPerMinute, opts.AuthFailureBurst)}
 }
 
 // Info is a principal with its grants and tokens, for display.
@@ -87,8 +103,10 @@ func (s *Service) issue(tx warden.Tx, p *warden.Principal) (string, error) {
 }
 
 // Authenticate resolves a bearer token to its principal. Unknown, malformed
-// and revoked tokens get EUNAUTHORIZED; a locked principal gets ELOCKED. Every
-// failure is recorded; success is not (the action that follows is).
+// and revoked tokens get EUNAUTHORIZED; a locked principal gets ELOCKED.
+// Success is not recorded (the action that follows is). Failures are, one by
+// one up to a rate per client address; beyond it they get ERATELIMIT and one
+// "auth.throttled" event per address per minute counts them.
 func (s *Service) Authenticate(ctx context.Context, presented string) (*warden.Principal, error) {
 	p, rule, err := s.authenticate(ctx, presented)
 	if err == nil {
@@ -97,13 +115,24 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*warden.P
 	if warden.ErrorCode(err) == warden.EINTERNAL {
 		return nil, err
 	}
+	req := warden.RequestFrom(ctx)
 	ev := &warden.Event{
-		RequestID: warden.RequestFrom(ctx).ID, Remote: warden.RequestFrom(ctx).Remote, Kind: warden.KindNone,
+		RequestID: req.ID, Remote: req.Remote, Kind: warden.KindNone,
 		Action: "auth.authenticate", Decision: warden.Decision{Effect: warden.Deny, Rule: rule, Reason: warden.ErrorMessage(err)}, Error: warden.ErrorCode(err),
-		Details: map[string]any{"credential": token.Fingerprint(presented)},
+		Details: map[string]any{"credential": s.fingerprint(presented)},
 	}
 	if p != nil {
 		ev.Principal, ev.Kind = p.Name, p.Kind
+	}
+	v := s.throttle.failure(req.Remote, s.opts.Now())
+	if !v.record {
+		err = &warden.Error{Code: warden.ERATELIMIT, Message: "too many failed authentications from this address; try again later", RetryAfter: v.retryAfter}
+		if !v.announce {
+			return nil, err
+		}
+		ev.Action, ev.Error = "auth.throttled", warden.ERATELIMIT
+		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "auth.throttle", Reason: "failed authentications over the limit"}
+		ev.Details["suppressed_before"] = v.suppressed
 	}
 	if rerr := s.log.Record(ctx, ev); rerr != nil {
 		return nil, errors.Join(err, rerr)
@@ -212,7 +241,7 @@ func (s *Service) create(ctx context.Context, actor *warden.Principal, action, n
 			if tok, err = s.issue(tx, p); err != nil {
 				return err
 			}
-			if info, err = loadInfo(tx, p); err != nil {
+			if info, err = s.loadInfo(tx, p); err != nil {
 				return err
 			}
 			return s.log.Append(tx, ev)
@@ -221,7 +250,14 @@ func (s *Service) create(ctx context.Context, actor *warden.Principal, action, n
 	return info, tok, err
 }
 
-func loadInfo(tx warden.Tx, p *warden.Principal) (*Info, error) {
+func (s *Service) loadInfo(tx warden.Tx, p *warden.Principal) (*Info, error) {
+	if len(p.LockNoteSealed) > 0 {
+		note, err := s.keys.OpenMeta(p.LockNoteSealed, noteContext(p.ID))
+		if err != nil {
+			return nil, fmt.Errorf("open lock note of %s: %w", p.Name, err)
+		}
+		p.LockNote = string(note)
+	}
 	gs, err := tx.GrantsOf(p.ID)
 	if err != nil {
 		return nil, err
@@ -285,7 +321,7 @@ func (s *Service) Get(ctx context.Context, actor *warden.Principal, kind warden.
 		if err != nil {
 			return err
 		}
-		info, err = loadInfo(tx, p)
+		info, err = s.loadInfo(tx, p)
 		return err
 	})
 	return info, err
@@ -306,7 +342,7 @@ func (s *Service) List(ctx context.Context, actor *warden.Principal, kind warden
 			return err
 		}
 		for _, p := range ps {
-			info, err := loadInfo(tx, p)
+			info, err := s.loadInfo(tx, p)
 			if err != nil {
 				return err
 			}
@@ -332,6 +368,7 @@ func principalOfKind(tx warden.Tx, kind warden.PrincipalKind, name string) (*war
 func (s *Service) Lock(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name, note string) (*Info, error) {
 	return s.change(ctx, actor, kind, name, "lock", map[string]any{"note": note}, func(tx warden.Tx, p *warden.Principal) error {
 		p.State, p.LockNote, p.LockedBy, p.LockedAt = warden.StateLocked, note, actor.Name, s.opts.Now()
+		p.LockNoteSealed = s.keys.SealMeta([]byte(note), noteContext(p.ID))
 		return tx.UpdatePrincipal(p)
 	})
 }
@@ -339,7 +376,7 @@ func (s *Service) Lock(ctx context.Context, actor *warden.Principal, kind warden
 // Unlock lets a locked principal act again.
 func (s *Service) Unlock(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name, note string) (*Info, error) {
 	return s.change(ctx, actor, kind, name, "unlock", map[string]any{"note": note}, func(tx warden.Tx, p *warden.Principal) error {
-		p.State, p.LockNote, p.LockedBy, p.LockedAt = warden.StateActive, "", "", time.Time{}
+		p.State, p.LockNote, p.LockNoteSealed, p.LockedBy, p.LockedAt = warden.StateActive, "", nil, "", time.Time{}
 		return tx.UpdatePrincipal(p)
 	})
 }
@@ -388,11 +425,20 @@ func (s *Service) change(ctx context.Context, actor *warden.Principal, kind ward
 			if err := fn(tx, p); err != nil {
 				return err
 			}
-			if info, err = loadInfo(tx, p); err != nil {
+			if info, err = s.loadInfo(tx, p); err != nil {
 				return err
 			}
 			return s.log.Append(tx, ev)
 		})
 	})
 	return info, err
+}
+
+func noteContext(principalID int64) string { return "lock-note:" + strconv.FormatInt(principalID, 10) }
+
+// fingerprint labels a presented credential for audit events about failed
+// logins: a keyed hash, so that a password pasted as a token cannot be
+// recovered by guessing, and the same credential is still recognisable.
+func (s *Service) fingerprint(presented string) string {
+	return "hmac:" + hex.EncodeToString(s.keys.Index("credential", []byte(presented))[:8])
 }

@@ -6,7 +6,8 @@
 // with AES-256-GCM: the install-wide keys (metadata sealing, keyed index
 // hashes, audit detail sealing, audit signing), and one random data key per
 // file version. File contents are sealed under their data key in fixed-size
-// chunks (see Writer and Reader). Rotation re-wraps keys and never touches
+// AES-256-GCM chunks (see Writer and Reader); keys and other small values are
+// sealed with XChaCha20-Poly1305 (see newSealer). Rotation re-wraps keys and never touches
 // content, so it costs one small write per version.
 package keyring
 
@@ -24,6 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/wardenhq/warden"
 )
@@ -150,8 +153,8 @@ func load(tx warden.Tx, master []byte) (*Keyring, error) {
 			return nil, fmt.Errorf("keyring: the %s key is missing from the store", p)
 		}
 	}
-	k.meta = newGCM(raw[PurposeMeta])
-	k.audit = newGCM(raw[PurposeAudit])
+	k.meta = newSealer(raw[PurposeMeta])
+	k.audit = newSealer(raw[PurposeAudit])
 	k.index = raw[PurposeIndex]
 	k.sign = ed25519.NewKeyFromSeed(raw[PurposeSign])
 	return k, nil
@@ -264,7 +267,20 @@ func deriveKEK(master, installID []byte, gen int) cipher.AEAD {
 	if err != nil {
 		panic("keyring: hkdf: " + err.Error()) // only for impossible lengths
 	}
-	return newGCM(key)
+	return newSealer(key)
+}
+
+// newSealer is the AEAD for small values under long-lived keys: wrapped keys,
+// file names, audit details. XChaCha20-Poly1305's 192-bit random nonces can
+// be drawn for as many values as an install will ever seal; AES-GCM's 96-bit
+// random nonces would put a limit of about 2^32 values on each key, which a
+// busy audit log reaches in days.
+func newSealer(key []byte) cipher.AEAD {
+	a, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		panic("keyring: " + err.Error()) // keys are always 32 bytes here
+	}
+	return a
 }
 
 func newGCM(key []byte) cipher.AEAD {
@@ -286,8 +302,7 @@ func unwrap(kek cipher.AEAD, w, aad []byte) ([]byte, error) {
 	return open(kek, w, aad)
 }
 
-// seal returns version || nonce || ciphertext+tag under a random nonce. Random
-// 96-bit nonces are safe here: each key seals far fewer than 2^32 values.
+// seal returns version || nonce || ciphertext+tag under a random nonce.
 func seal(a cipher.AEAD, plain, aad []byte) []byte {
 	out := make([]byte, 1+a.NonceSize(), 1+a.NonceSize()+len(plain)+a.Overhead())
 	out[0] = sealVersion

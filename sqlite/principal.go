@@ -13,7 +13,7 @@ type scanner interface{ Scan(...any) error }
 func scanPrincipal(s scanner) (*warden.Principal, error) {
 	var p warden.Principal
 	var lockedAt, createdAt int64
-	if err := s.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Profile, &p.State, &p.LockNote, &p.LockedBy, &lockedAt, &createdAt, &p.CreatedBy); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Profile, &p.State, &p.LockNoteSealed, &p.LockedBy, &lockedAt, &createdAt, &p.CreatedBy); err != nil {
 		return nil, err
 	}
 	p.LockedAt, p.CreatedAt = fromNanos(lockedAt), fromNanos(createdAt)
@@ -27,7 +27,7 @@ func (t *tx) CreatePrincipal(p *warden.Principal) error {
 	}
 	r, err := t.exec("principal "+p.Name, `INSERT INTO principals (name, kind, role, profile, state, lock_note, locked_by, locked_at, created_at, created_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.Name, p.Kind, p.Role, p.Profile, p.State, p.LockNote, p.LockedBy, nanos(p.LockedAt), nanos(p.CreatedAt), p.CreatedBy)
+		p.Name, p.Kind, p.Role, p.Profile, p.State, p.LockNoteSealed, p.LockedBy, nanos(p.LockedAt), nanos(p.CreatedAt), p.CreatedBy)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (t *tx) Principals(kind warden.PrincipalKind) ([]*warden.Principal, error) 
 // UpdatePrincipal saves the mutable fields of p.
 func (t *tx) UpdatePrincipal(p *warden.Principal) error {
 	r, err := t.exec("principal "+p.Name, `UPDATE principals SET role = ?, profile = ?, state = ?, lock_note = ?, locked_by = ?, locked_at = ? WHERE id = ?`,
-		p.Role, p.Profile, p.State, p.LockNote, p.LockedBy, nanos(p.LockedAt), p.ID)
+		p.Role, p.Profile, p.State, p.LockNoteSealed, p.LockedBy, nanos(p.LockedAt), p.ID)
 	if err != nil {
 		return err
 	}

@@ -196,7 +196,7 @@ func testPrincipals(t *testing.T, s warden.Store) {
 		return nil
 	})
 
-	a.State, a.LockNote, a.LockedBy, a.LockedAt = warden.StateLocked, "suspicious", "alice", now
+	a.State, a.LockNoteSealed, a.LockedBy, a.LockedAt = warden.StateLocked, []byte("sealed note"), "alice", now
 	update(t, s, func(tx warden.Tx) error { return tx.UpdatePrincipal(a) })
 	var revoked int
 	update(t, s, func(tx warden.Tx) error {
@@ -209,7 +209,7 @@ func testPrincipals(t *testing.T, s warden.Store) {
 	}
 	view(t, s, func(tx warden.Tx) error {
 		p, _ := tx.PrincipalByName("bot")
-		if !p.Locked() || p.LockNote != "suspicious" || p.LockedBy != "alice" || !p.LockedAt.Equal(now) {
+		if !p.Locked() || string(p.LockNoteSealed) != "sealed note" || p.LockedBy != "alice" || !p.LockedAt.Equal(now) {
 			t.Fatalf("after lock: %+v", p)
 		}
 		got, _ := tx.TokenByHash([]byte("hash-1"))

@@ -92,10 +92,3 @@ func Hint(s string) string {
 	}
 	return s[len(s)-crcLen-5 : len(s)-crcLen-1]
 }
-
-// Fingerprint returns a short, non-reversible label for any presented
-// credential, well formed or not, for audit events about failed logins.
-func Fingerprint(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return fmt.Sprintf("sha256:%x", h[:6])
-}

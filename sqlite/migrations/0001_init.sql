@@ -20,7 +20,7 @@ CREATE TABLE principals (
   role       TEXT NOT NULL DEFAULT '',
   profile    TEXT NOT NULL DEFAULT '',
   state      TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'locked')),
-  lock_note  TEXT NOT NULL DEFAULT '',
+  lock_note  BLOB,                   -- sealed
   locked_by  TEXT NOT NULL DEFAULT '',
   locked_at  INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
