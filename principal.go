@@ -65,6 +65,11 @@ type Principal struct {
 	LockedAt       time.Time
 	CreatedAt      time.Time
 	CreatedBy      string
+
+	// TokenID is the token this principal authenticated with for the
+	// request at hand (0 if none), so that work which outlives a moment (a
+	// long upload) can check at its end that the token still stands.
+	TokenID int64
 }
 
 // IsGlobalAdmin reports whether p administers every workspace and principal.

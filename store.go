@@ -52,11 +52,12 @@ type KeyRecord struct {
 
 // VersionKey identifies one file version's wrapped data key, for rotation.
 type VersionKey struct {
-	FileID  int64
-	Version int
-	BlobID  string
-	Wrapped []byte
-	KEKGen  int
+	WorkspaceID int64
+	FileID      int64
+	Version     int
+	BlobID      string
+	Wrapped     []byte
+	KEKGen      int
 }
 
 // KeyTx reads and re-wraps keys.
@@ -90,6 +91,8 @@ type PrincipalTx interface {
 	CreateToken(t *Token) error
 	// TokenByHash returns the token with that hash or ENOTFOUND.
 	TokenByHash(hash []byte) (*Token, error)
+	// TokenByID returns the token with that id or ENOTFOUND.
+	TokenByID(id int64) (*Token, error)
 	// Tokens lists a principal's tokens, newest first.
 	Tokens(principalID int64) ([]*Token, error)
 	// RevokeTokens revokes every valid token of a principal and says how many.
@@ -128,12 +131,14 @@ type FileEntry struct {
 type FileTx interface {
 	// FileByPathHash returns the file with that keyed path hash or ENOTFOUND.
 	FileByPathHash(workspaceID int64, pathHash []byte) (*FileRecord, error)
-	// Files lists a workspace's files with their head versions; deleted
-	// files only if includeDeleted.
+	// FileByID returns the file with that id or ENOTFOUND.
+	FileByID(id int64) (*FileRecord, error)
+	// Files lists a workspace's files with their head versions; deleted and
+	// archived files only if includeDeleted.
 	Files(workspaceID int64, includeDeleted bool) ([]FileEntry, error)
 	// CreateFile stores f and sets f.ID.
 	CreateFile(f *FileRecord) error
-	// UpdateFile saves f's head, deleted and protected fields.
+	// UpdateFile saves every field of f but its id and workspace.
 	UpdateFile(f *FileRecord) error
 	// AddVersion stores a new version; ECONFLICT if that number exists.
 	AddVersion(v *FileVersion) error

@@ -49,6 +49,7 @@ type File struct {
 	Size      int64
 	Deleted   bool // the head version is a tombstone
 	Protected bool
+	Archived  bool // a deleted file whose path now holds another file
 	ModTime   time.Time
 	Author    string
 }
@@ -69,6 +70,10 @@ type FileVersion struct {
 
 // FileRecord is a file as a Store keeps it: the path sealed, plus a keyed hash
 // of it for lookups.
+//
+// A path can have had several files: writing at the path of a deleted file
+// starts a new file, and the deleted one is archived with its history, out of
+// reach of the path (its PathHash no longer matches it) but kept for admins.
 type FileRecord struct {
 	ID          int64
 	WorkspaceID int64
@@ -77,4 +82,5 @@ type FileRecord struct {
 	Head        int
 	Deleted     bool
 	Protected   bool
+	Archived    bool
 }

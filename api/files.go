@@ -12,7 +12,24 @@ import (
 )
 
 func fileOut(f *warden.File) apiv1.File {
-	return apiv1.File{Path: f.Path, Version: f.Version, Size: f.Size, Deleted: f.Deleted, Protected: f.Protected, Modified: f.ModTime, Author: f.Author}
+	out := apiv1.File{Path: f.Path, Version: f.Version, Size: f.Size, Deleted: f.Deleted, Protected: f.Protected, Archived: f.Archived, Modified: f.ModTime, Author: f.Author}
+	if f.Archived {
+		out.FileID = f.ID // the only way to reach it; current files are reached by path
+	}
+	return out
+}
+
+// archivedParam reads ?file=ID, which selects an archived file (0: none).
+func archivedParam(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("file")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, warden.Errorf(warden.EINVALID, "file must be the id of an archived file")
+	}
+	return n, nil
 }
 
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
@@ -50,8 +67,12 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request, p *warden.Princ
 	if path == "" {
 		return s.listFiles(w, r, p)
 	}
+	archived, err := archivedParam(r)
+	if err != nil {
+		return err
+	}
 	if q.Has("versions") {
-		f, vs, err := s.ws.Versions(r.Context(), p, ws, path)
+		f, vs, err := s.ws.Versions(r.Context(), p, ws, path, archived)
 		if err != nil {
 			return err
 		}
@@ -70,7 +91,7 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request, p *warden.Princ
 		}
 		version = n
 	}
-	c, err := s.ws.Open(r.Context(), p, ws, path, version)
+	c, err := s.ws.Open(r.Context(), p, ws, path, version, archived)
 	if err != nil {
 		return err
 	}
@@ -144,7 +165,11 @@ func (s *Server) postFile(w http.ResponseWriter, r *http.Request, p *warden.Prin
 		if err != nil || n <= 0 {
 			return warden.Errorf(warden.EINVALID, "restore must be a version number")
 		}
-		f, err := s.ws.Restore(r.Context(), p, ws, path, n)
+		archived, err := archivedParam(r)
+		if err != nil {
+			return err
+		}
+		f, err := s.ws.Restore(r.Context(), p, ws, path, n, archived)
 		if err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func TestWritesMakeVersionsAndNothingIsLost(t *testing.T) {
 	if _, err := ed.DeleteFile(bg, "docs", "a/b.txt"); client.Code(err) != "not_found" {
 		t.Fatalf("second delete = %v", err)
 	}
-	vs, err := s.Admin.Versions(bg, "docs", "a/b.txt")
+	vs, err := s.Admin.Versions(bg, "docs", "a/b.txt", 0)
 	if err != nil || len(vs.Versions) != 4 || !vs.Versions[3].Deleted || !vs.File.Deleted {
 		t.Fatalf("versions after delete = %+v, %v", vs, err)
 	}
@@ -112,10 +112,16 @@ func TestWritesMakeVersionsAndNothingIsLost(t *testing.T) {
 	if err != nil || len(listed.Files) != 1 || !listed.Files[0].Deleted {
 		t.Fatalf("admin listing with deleted = %+v, %v", listed, err)
 	}
-	if _, err := ed.Restore(bg, "docs", "a/b.txt", 2); client.Code(err) != "forbidden" {
-		t.Fatalf("editor undelete = %v, want forbidden", err)
+	// Below workspace admin a deleted file answers like one that never existed.
+	if _, err := ed.Restore(bg, "docs", "a/b.txt", 2, 0); client.Code(err) != "not_found" {
+		t.Fatalf("editor undelete = %v, want not_found", err)
 	}
-	f, err := s.Admin.Restore(bg, "docs", "a/b.txt", 2)
+	gone := s.Do("GET", "/api/v1/workspaces/docs/files/a/b.txt?versions", s.Agent("ed3", "docs:editor"), nil)
+	never := s.Do("GET", "/api/v1/workspaces/docs/files/a/never.txt?versions", s.Agent("ed4", "docs:editor"), nil)
+	if gone.Status != 404 || strings.Replace(string(gone.Body), "a/b.txt", "a/never.txt", 1) != string(never.Body) {
+		t.Fatalf("deleted and never-existing files answer differently:\n%s\n%s", gone.Body, never.Body)
+	}
+	f, err := s.Admin.Restore(bg, "docs", "a/b.txt", 2, 0)
 	if err != nil || f.Version != 5 || f.Deleted {
 		t.Fatalf("restore = %+v, %v", f, err)
 	}
@@ -123,11 +129,11 @@ func TestWritesMakeVersionsAndNothingIsLost(t *testing.T) {
 	if string(r.Body) != "v2" {
 		t.Fatalf("after restore head = %q", r.Body)
 	}
-	vs, _ = s.Admin.Versions(bg, "docs", "a/b.txt")
+	vs, _ = s.Admin.Versions(bg, "docs", "a/b.txt", 0)
 	if vs.Versions[4].RestoredFrom != 2 {
 		t.Fatalf("restored_from = %d", vs.Versions[4].RestoredFrom)
 	}
-	if _, err := s.Admin.Restore(bg, "docs", "a/b.txt", 4); client.Code(err) != "invalid" {
+	if _, err := s.Admin.Restore(bg, "docs", "a/b.txt", 4, 0); client.Code(err) != "invalid" {
 		t.Fatalf("restoring a tombstone = %v, want invalid", err)
 	}
 	// Every version is still there after a restart.

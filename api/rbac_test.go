@@ -303,7 +303,7 @@ var wsEndpoints = []wsEndpoint{
 	},
 	{
 		name:  "POST restore=1 deleted",
-		own:   want{NF, FB, FB, FB, 200, FB, 200, NF},
+		own:   want{NF, FB, FB, NF, 200, NF, 200, NF}, // a deleted file is gone below admin: 404, as if it never existed
 		other: want{NF, NF, NF, NF, NF, NF, 200, NF},
 		prep: func(f *fixture, ws string) request {
 			p := f.newPath()

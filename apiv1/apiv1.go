@@ -123,13 +123,17 @@ type SetMember struct {
 	Role string `json:"role"`
 }
 
-// File is the state of one path.
+// File is the state of one path. An archived file (a deleted file whose
+// path was written again; listed for workspace admins with deleted=true)
+// carries its id, to reach it with ?file=ID.
 type File struct {
 	Path      string    `json:"path"`
 	Version   int       `json:"version"`
 	Size      int64     `json:"size"`
 	Deleted   bool      `json:"deleted,omitempty"`
 	Protected bool      `json:"protected,omitempty"`
+	Archived  bool      `json:"archived,omitempty"`
+	FileID    int64     `json:"file_id,omitempty"`
 	Modified  time.Time `json:"modified"`
 	Author    string    `json:"author"`
 }

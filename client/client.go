@@ -255,13 +255,32 @@ func (c *Client) PutFile(ctx context.Context, ws, path string, r io.Reader, size
 	return &out, nil
 }
 
+// FileRef selects what a read, history or restore is about: a version (0
+// for the latest) of the current file at a path, or of the archived file
+// with id Archived (workspace admins).
+type FileRef struct {
+	Version  int
+	Archived int64
+}
+
+func (r FileRef) query(q url.Values) url.Values {
+	if r.Version > 0 {
+		q.Set("version", strconv.Itoa(r.Version))
+	}
+	if r.Archived > 0 {
+		q.Set("file", strconv.FormatInt(r.Archived, 10))
+	}
+	return q
+}
+
 // GetFile opens version (0 for the latest) of path. The caller closes the body.
 func (c *Client) GetFile(ctx context.Context, ws, path string, version int) (*http.Response, error) {
-	q := url.Values{}
-	if version > 0 {
-		q.Set("version", strconv.Itoa(version))
-	}
-	return c.Do(ctx, "GET", filePath(ws, path), q, nil, -1)
+	return c.GetFileRef(ctx, ws, path, FileRef{Version: version})
+}
+
+// GetFileRef opens the version ref names. The caller closes the body.
+func (c *Client) GetFileRef(ctx context.Context, ws, path string, ref FileRef) (*http.Response, error) {
+	return c.Do(ctx, "GET", filePath(ws, path), ref.query(url.Values{}), nil, -1)
 }
 
 // ListOptions select files for Files.
@@ -289,10 +308,11 @@ func (c *Client) Files(ctx context.Context, ws string, o ListOptions) (*apiv1.Fi
 	return &out, c.call(ctx, "GET", "/api/v1/workspaces/"+url.PathEscape(ws)+"/files", q, nil, &out)
 }
 
-// Versions returns a file's history.
-func (c *Client) Versions(ctx context.Context, ws, path string) (*apiv1.Versions, error) {
+// Versions returns a file's history (of an archived file if archived > 0).
+func (c *Client) Versions(ctx context.Context, ws, path string, archived int64) (*apiv1.Versions, error) {
 	var out apiv1.Versions
-	return &out, c.call(ctx, "GET", filePath(ws, path), url.Values{"versions": {""}}, nil, &out)
+	q := FileRef{Archived: archived}.query(url.Values{"versions": {""}})
+	return &out, c.call(ctx, "GET", filePath(ws, path), q, nil, &out)
 }
 
 // DeleteFile deletes a file (a tombstone version; history stays).
@@ -301,10 +321,12 @@ func (c *Client) DeleteFile(ctx context.Context, ws, path string) (*apiv1.File, 
 	return &out, c.call(ctx, "DELETE", filePath(ws, path), nil, nil, &out)
 }
 
-// Restore makes version n the new head of path.
-func (c *Client) Restore(ctx context.Context, ws, path string, n int) (*apiv1.File, error) {
+// Restore makes version n the new head of path; with archived > 0, version
+// n of that archived file.
+func (c *Client) Restore(ctx context.Context, ws, path string, n int, archived int64) (*apiv1.File, error) {
 	var out apiv1.File
-	return &out, c.call(ctx, "POST", filePath(ws, path), url.Values{"restore": {strconv.Itoa(n)}}, nil, &out)
+	q := FileRef{Archived: archived}.query(url.Values{"restore": {strconv.Itoa(n)}})
+	return &out, c.call(ctx, "POST", filePath(ws, path), q, nil, &out)
 }
 
 // Protect sets or clears a file's protection.

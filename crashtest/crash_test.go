@@ -488,7 +488,7 @@ func (l *ledger) check(t *testing.T, c *client.Client, paths []string, all bool)
 		for v := range acked {
 			maxAck = max(maxAck, v)
 		}
-		vs, err := c.Versions(ctx, wsName, path)
+		vs, err := c.Versions(ctx, wsName, path, 0)
 		if err != nil {
 			if client.Code(err) == "not_found" && maxAck == 0 {
 				continue // nothing of it ever committed
@@ -829,7 +829,7 @@ func TestKillDuringLargeUpload(t *testing.T) {
 		t.Errorf("%d files in blobs/tmp after restart", n)
 	}
 	c = s.client(s.agentToken)
-	vs, err := c.Versions(ctx, wsName, path)
+	vs, err := c.Versions(ctx, wsName, path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -926,7 +926,7 @@ func TestClientAbandonsUpload(t *testing.T) {
 			}
 		}
 	}
-	if vs, err := c.Versions(ctx, wsName, path); err != nil || vs.File.Version != 2 {
+	if vs, err := c.Versions(ctx, wsName, path, 0); err != nil || vs.File.Version != 2 {
 		t.Fatalf("after the abandoned uploads: %+v, %v; want head version 2", vs, err)
 	}
 	led.check(t, c, []string{path}, true)

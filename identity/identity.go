@@ -167,6 +167,7 @@ func (s *Service) authenticate(ctx context.Context, presented string) (*warden.P
 	case p.Locked():
 		return p, "auth.locked", warden.Errorf(warden.ELOCKED, "%s %s is locked; an admin must unlock it", p.Kind, p.Name)
 	}
+	p.TokenID = t.ID
 	return p, "", nil
 }
 

@@ -175,16 +175,27 @@ func readGen(tx warden.Tx) (int, error) {
 // Generation is the KEK generation that wraps new data keys.
 func (k *Keyring) Generation() int { return k.gen }
 
-// NewDataKey returns a fresh data key for one file version and its wrapped
-// form. aad binds the wrapped key to its object (the blob id), so a wrapped
-// key copied onto another version does not open.
-func (k *Keyring) NewDataKey(aad string) (key, wrapped []byte) {
-	key = make([]byte, 32)
+// NewDataKey returns a fresh random data key for one file version.
+func NewDataKey() []byte {
+	key := make([]byte, 32)
 	rand.Read(key)
-	return key, wrap(k.kek, key, dataKeyAAD(aad))
+	return key
 }
 
-// OpenDataKey unwraps a data key wrapped under KEK generation gen.
+// DataKeyContext names the one place a data key belongs: a version of a file
+// in a workspace, stored in a blob. Wrapping binds the key to it, so a
+// version row copied onto another file, version or workspace does not open.
+func DataKeyContext(workspaceID, fileID int64, version int, blobID string) string {
+	return fmt.Sprintf("ws:%d/file:%d/v:%d/blob:%s", workspaceID, fileID, version, blobID)
+}
+
+// WrapDataKey wraps key under the current KEK, bound to context (see
+// DataKeyContext). It returns the wrapped key and the KEK generation.
+func (k *Keyring) WrapDataKey(key []byte, context string) ([]byte, int) {
+	return wrap(k.kek, key, dataKeyAAD(context)), k.gen
+}
+
+// OpenDataKey unwraps a data key wrapped under KEK generation gen for context.
 func (k *Keyring) OpenDataKey(wrapped []byte, gen int, aad string) ([]byte, error) {
 	kek := k.kek
 	if gen != k.gen {

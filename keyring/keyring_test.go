@@ -123,7 +123,7 @@ func TestReopenWithSameMasterOpensEarlierValues(t *testing.T) {
 	meta := k1.SealMeta([]byte("secret/path.txt"), "workspace:1")
 	aud := k1.SealAudit([]byte(`{"target":"x"}`), "event:7")
 	idx := k1.Index("path", []byte("ws"), []byte("a.txt"))
-	dataKey, wrapped := k1.NewDataKey("blob-1")
+	dataKey, wrapped := newWrapped(k1, "blob-1")
 
 	db.reopen(t)
 	for name, open := range map[string]func(context.Context, warden.Store, []byte) (*Keyring, error){
@@ -384,14 +384,14 @@ func TestConcurrentFirstOpensAgreeOnOneKeyring(t *testing.T) {
 func TestDataKeysOpenOnlyWithTheirBinding(t *testing.T) {
 	db := newTestDB(t)
 	k := mustOpenKeyring(t, db.store, masterKey(8))
-	key, wrapped := k.NewDataKey("blob-a")
+	key, wrapped := newWrapped(k, "blob-a")
 	if len(key) != 32 {
 		t.Fatalf("data key is %d bytes, want 32", len(key))
 	}
 	if bytes.Contains(wrapped, key) {
 		t.Fatal("the wrapped key contains the key")
 	}
-	key2, wrapped2 := k.NewDataKey("blob-a")
+	key2, wrapped2 := newWrapped(k, "blob-a")
 	if bytes.Equal(key, key2) || bytes.Equal(wrapped, wrapped2) {
 		t.Fatal("two data keys are equal")
 	}
@@ -705,4 +705,11 @@ func FuzzParseMasterKey(f *testing.F) {
 			t.Fatalf("ParseMasterKey(EncodeMasterKey(%x)) = %x, %v", got, again, err)
 		}
 	})
+}
+
+// newWrapped makes a data key and wraps it for context, as a file write does.
+func newWrapped(k *Keyring, context string) (key, wrapped []byte) {
+	key = NewDataKey()
+	wrapped, _ = k.WrapDataKey(key, context)
+	return key, wrapped
 }

@@ -72,11 +72,12 @@ func Rotate(ctx context.Context, store warden.Store, master, newMaster []byte, p
 				break
 			}
 			for _, vk := range batch {
-				key, err := old.OpenDataKey(vk.Wrapped, vk.KEKGen, vk.BlobID)
+				context := DataKeyContext(vk.WorkspaceID, vk.FileID, vk.Version, vk.BlobID)
+				key, err := old.OpenDataKey(vk.Wrapped, vk.KEKGen, context)
 				if err != nil {
 					return fmt.Errorf("file %d version %d: %w", vk.FileID, vk.Version, err)
 				}
-				if err := tx.SetVersionKey(vk.FileID, vk.Version, wrap(next, key, dataKeyAAD(vk.BlobID)), res.ToGeneration); err != nil {
+				if err := tx.SetVersionKey(vk.FileID, vk.Version, wrap(next, key, dataKeyAAD(context)), res.ToGeneration); err != nil {
 					return err
 				}
 				res.DataKeys++

@@ -14,6 +14,7 @@ import (
 
 // storedVersion is a file version written with a data key, and the key.
 type storedVersion struct {
+	wsID    int64
 	fileID  int64
 	version int
 	blobID  string
@@ -60,7 +61,8 @@ func newFixture(t testing.TB, files, perFile int) *fixture {
 			}
 			for v := 1; v <= perFile; v++ {
 				blob := fmt.Sprintf("blob-%d-%d", i, v)
-				key, wrapped := f.keys.NewDataKey(blob)
+				key := NewDataKey()
+				wrapped, _ := f.keys.WrapDataKey(key, DataKeyContext(ws.ID, fr.ID, v, blob))
 				err := tx.AddVersion(&warden.FileVersion{
 					FileID: fr.ID, Version: v, Size: 10, CreatedAt: now, Author: "test",
 					BlobID: blob, WrappedKey: wrapped, KEKGen: f.keys.Generation(),
@@ -68,7 +70,7 @@ func newFixture(t testing.TB, files, perFile int) *fixture {
 				if err != nil {
 					return err
 				}
-				f.versions = append(f.versions, storedVersion{fr.ID, v, blob, key, wrapped})
+				f.versions = append(f.versions, storedVersion{ws.ID, fr.ID, v, blob, key, wrapped})
 			}
 			if i == 0 {
 				// A tombstone carries no data key; rotation must skip it.
@@ -129,7 +131,7 @@ func (f *fixture) checkEverythingOpens(t testing.TB, k *Keyring, wantGen int) {
 		if v.KEKGen != wantGen {
 			t.Errorf("file %d version %d has KEK generation %d, want %d", sv.fileID, sv.version, v.KEKGen, wantGen)
 		}
-		got, err := k.OpenDataKey(v.WrappedKey, v.KEKGen, v.BlobID)
+		got, err := k.OpenDataKey(v.WrappedKey, v.KEKGen, DataKeyContext(sv.wsID, sv.fileID, sv.version, v.BlobID))
 		if err != nil || !bytes.Equal(got, sv.key) {
 			t.Fatalf("file %d version %d: data key after rotation = %x, %v; want the original key", sv.fileID, sv.version, got, err)
 		}
@@ -180,7 +182,7 @@ func TestRotateWithSameMasterBumpsGenerationAndKeepsEverythingOpen(t *testing.T)
 		t.Error("rotation changed the audit signing key")
 	}
 	// New data keys are wrapped under the new generation.
-	key, wrapped := k.NewDataKey("blob-new")
+	key, wrapped := newWrapped(k, "blob-new")
 	if got, err := k.OpenDataKey(wrapped, 2, "blob-new"); err != nil || !bytes.Equal(got, key) {
 		t.Fatalf("a new data key does not open under generation 2: %v", err)
 	}

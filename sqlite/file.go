@@ -4,11 +4,11 @@ import (
 	"github.com/wardenhq/warden"
 )
 
-const fileCols = `f.id, f.workspace_id, f.path_hash, f.path_sealed, f.head, f.deleted, f.protected`
+const fileCols = `f.id, f.workspace_id, f.path_hash, f.path_sealed, f.head, f.deleted, f.protected, f.archived`
 const versionCols = `v.file_id, v.version, v.size, v.tombstone, v.restored_from, v.created_at, v.author, v.blob_id, v.wrapped_key, v.kek_gen`
 
 func fileDest(f *warden.FileRecord) []any {
-	return []any{&f.ID, &f.WorkspaceID, &f.PathHash, &f.PathSealed, &f.Head, &f.Deleted, &f.Protected}
+	return []any{&f.ID, &f.WorkspaceID, &f.PathHash, &f.PathSealed, &f.Head, &f.Deleted, &f.Protected, &f.Archived}
 }
 
 type versionScan struct {
@@ -31,6 +31,15 @@ func (t *tx) FileByPathHash(workspaceID int64, pathHash []byte) (*warden.FileRec
 	var f warden.FileRecord
 	err := t.row(`SELECT `+fileCols+` FROM files f WHERE f.workspace_id = ? AND f.path_hash = ?`, workspaceID, pathHash).Scan(fileDest(&f)...)
 	if err != nil {
+		return nil, mapErr(err, "file")
+	}
+	return &f, nil
+}
+
+// FileByID finds a file by id.
+func (t *tx) FileByID(id int64) (*warden.FileRecord, error) {
+	var f warden.FileRecord
+	if err := t.row(`SELECT `+fileCols+` FROM files f WHERE f.id = ?`, id).Scan(fileDest(&f)...); err != nil {
 		return nil, mapErr(err, "file")
 	}
 	return &f, nil
@@ -60,8 +69,8 @@ func (t *tx) Files(workspaceID int64, includeDeleted bool) ([]warden.FileEntry, 
 
 // CreateFile stores a new file record.
 func (t *tx) CreateFile(f *warden.FileRecord) error {
-	r, err := t.exec("file", `INSERT INTO files (workspace_id, path_hash, path_sealed, head, deleted, protected) VALUES (?, ?, ?, ?, ?, ?)`,
-		f.WorkspaceID, f.PathHash, f.PathSealed, f.Head, f.Deleted, f.Protected)
+	r, err := t.exec("file", `INSERT INTO files (workspace_id, path_hash, path_sealed, head, deleted, protected, archived) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		f.WorkspaceID, f.PathHash, f.PathSealed, f.Head, f.Deleted, f.Protected, f.Archived)
 	if err != nil {
 		return err
 	}
@@ -69,9 +78,10 @@ func (t *tx) CreateFile(f *warden.FileRecord) error {
 	return err
 }
 
-// UpdateFile saves a file's head, deleted and protected fields.
+// UpdateFile saves a file's fields.
 func (t *tx) UpdateFile(f *warden.FileRecord) error {
-	r, err := t.exec("file", `UPDATE files SET head = ?, deleted = ?, protected = ? WHERE id = ?`, f.Head, f.Deleted, f.Protected, f.ID)
+	r, err := t.exec("file", `UPDATE files SET path_hash = ?, path_sealed = ?, head = ?, deleted = ?, protected = ?, archived = ? WHERE id = ?`,
+		f.PathHash, f.PathSealed, f.Head, f.Deleted, f.Protected, f.Archived, f.ID)
 	if err != nil {
 		return err
 	}

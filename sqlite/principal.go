@@ -104,6 +104,12 @@ func (t *tx) TokenByHash(hash []byte) (*warden.Token, error) {
 	return k, mapErr(err, "token")
 }
 
+// TokenByID finds a token by id.
+func (t *tx) TokenByID(id int64) (*warden.Token, error) {
+	k, err := scanToken(t.row(`SELECT `+tokenCols+` FROM tokens WHERE id = ?`, id))
+	return k, mapErr(err, "token")
+}
+
 // Tokens lists a principal's tokens, newest first.
 func (t *tx) Tokens(principalID int64) ([]*warden.Token, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+tokenCols+` FROM tokens WHERE principal_id = ? ORDER BY id DESC`, principalID)

@@ -62,8 +62,9 @@ func (t *tx) PutKey(r warden.KeyRecord) error {
 
 // VersionKeys pages through the data keys of file versions.
 func (t *tx) VersionKeys(afterFile int64, afterVersion int, limit int) ([]warden.VersionKey, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT file_id, version, blob_id, wrapped_key, kek_gen FROM versions
-		WHERE wrapped_key IS NOT NULL AND (file_id, version) > (?, ?) ORDER BY file_id, version LIMIT ?`, afterFile, afterVersion, limit)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT f.workspace_id, v.file_id, v.version, v.blob_id, v.wrapped_key, v.kek_gen
+		FROM versions v JOIN files f ON f.id = v.file_id
+		WHERE v.wrapped_key IS NOT NULL AND (v.file_id, v.version) > (?, ?) ORDER BY v.file_id, v.version LIMIT ?`, afterFile, afterVersion, limit)
 	if err != nil {
 		return nil, mapErr(err, "version keys")
 	}
@@ -71,7 +72,7 @@ func (t *tx) VersionKeys(afterFile int64, afterVersion int, limit int) ([]warden
 	var out []warden.VersionKey
 	for rows.Next() {
 		var k warden.VersionKey
-		if err := rows.Scan(&k.FileID, &k.Version, &k.BlobID, &k.Wrapped, &k.KEKGen); err != nil {
+		if err := rows.Scan(&k.WorkspaceID, &k.FileID, &k.Version, &k.BlobID, &k.Wrapped, &k.KEKGen); err != nil {
 			return nil, mapErr(err, "version keys")
 		}
 		out = append(out, k)

@@ -189,6 +189,11 @@ func testPrincipals(t *testing.T, s warden.Store) {
 		}
 		_, err = tx.TokenByHash([]byte("nope"))
 		wantCode(t, err, warden.ENOTFOUND)
+		if byID, err := tx.TokenByID(tok.ID); err != nil || !bytes.Equal(byID.Hash, []byte("hash-1")) {
+			t.Fatalf("TokenByID = %+v, %v", byID, err)
+		}
+		_, err = tx.TokenByID(9999)
+		wantCode(t, err, warden.ENOTFOUND)
 		ts, err := tx.Tokens(a.ID)
 		if err != nil || len(ts) != 2 || ts[0].ID != tok2.ID {
 			t.Fatalf("Tokens = %v, %v (want newest first)", ts, err)
@@ -325,6 +330,11 @@ func testFiles(t *testing.T, s warden.Store) {
 			t.Fatalf("FileByPathHash = %+v, %v", got, err)
 		}
 		_, err = tx.FileByPathHash(ws.ID+1, []byte("h:a.txt"))
+		wantCode(t, err, warden.ENOTFOUND)
+		if byID, err := tx.FileByID(g.ID); err != nil || !byID.Deleted || !byID.Protected || byID.WorkspaceID != ws.ID {
+			t.Fatalf("FileByID = %+v, %v", byID, err)
+		}
+		_, err = tx.FileByID(9999)
 		wantCode(t, err, warden.ENOTFOUND)
 		live, err := tx.Files(ws.ID, false)
 		if err != nil || len(live) != 1 || live[0].File.ID != f.ID || live[0].Head.Version != 3 || live[0].Head.Size != 30 {

@@ -7,9 +7,7 @@ package workspace
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -160,16 +158,25 @@ func (o *op) need(role, min warden.Role, what string) error {
 	return o.deny("rbac."+string(role), warden.Errorf(warden.EFORBIDDEN, "%s may not %s (needs %s)", role, what, min))
 }
 
-func pathContext(wsID int64) string { return "path:" + strconv.FormatInt(wsID, 10) }
-
-func (s *Service) pathHash(wsID int64, path string) []byte {
-	return s.keys.Index("path", []byte(strconv.FormatInt(wsID, 10)), []byte(path))
-}
-
-func (s *Service) openPath(wsID int64, sealed []byte) (string, error) {
-	p, err := s.keys.OpenMeta(sealed, pathContext(wsID))
+// recheck decides again, inside the transaction that commits a long
+// operation, whether the caller may still act: it may have been locked, its
+// token revoked or its grant removed while the operation ran.
+func (o *op) recheck(tx warden.Tx, actor *warden.Principal, wsName string) (*warden.Workspace, warden.Role, error) {
+	p, err := tx.PrincipalByID(actor.ID)
 	if err != nil {
-		return "", fmt.Errorf("open file name: %w", err)
+		return nil, "", err
 	}
-	return string(p), nil
+	if p.Locked() {
+		return nil, "", o.deny("auth.locked", warden.Errorf(warden.ELOCKED, "%s %s was locked while the request ran; nothing was changed", p.Kind, p.Name))
+	}
+	if actor.TokenID != 0 {
+		t, err := tx.TokenByID(actor.TokenID)
+		if err != nil {
+			return nil, "", err
+		}
+		if t.Revoked() {
+			return nil, "", o.deny("auth.revoked", warden.Errorf(warden.EUNAUTHORIZED, "the token was revoked while the request ran; nothing was changed"))
+		}
+	}
+	return o.access(tx, p, wsName)
 }

@@ -99,7 +99,7 @@ func TestNothingHappensThatCannotBeRecorded(t *testing.T) {
 	if _, err := f.ws.Put(ctx, f.bot, "w", "a.txt", strings.NewReader("v2")); err == nil {
 		t.Fatal("a write succeeded although its audit event could not be stored")
 	}
-	if c, err := f.ws.Open(ctx, f.bot, "w", "a.txt", 0); err == nil {
+	if c, err := f.ws.Open(ctx, f.bot, "w", "a.txt", 0, 0); err == nil {
 		c.Close()
 		t.Fatal("a read handed out content although it could not be recorded")
 	}
@@ -114,7 +114,7 @@ func TestNothingHappensThatCannotBeRecorded(t *testing.T) {
 	}
 
 	f.store.broken.Store(false)
-	c, err := f.ws.Open(ctx, f.bot, "w", "a.txt", 0)
+	c, err := f.ws.Open(ctx, f.bot, "w", "a.txt", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,7 @@ func filesCmd(e *env) *cobra.Command {
 		})
 
 	var version int
+	var archived int64
 	var out string
 	get := &cobra.Command{
 		Use:   "get WORKSPACE PATH",
@@ -57,7 +58,7 @@ func filesCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := c.GetFile(cmd.Context(), a[0], a[1], version)
+			resp, err := c.GetFileRef(cmd.Context(), a[0], a[1], client.FileRef{Version: version, Archived: archived})
 			if err != nil {
 				return err
 			}
@@ -96,6 +97,7 @@ func filesCmd(e *env) *cobra.Command {
 		},
 	}
 	get.Flags().IntVar(&version, "version", 0, "read this version instead of the latest")
+	get.Flags().Int64Var(&archived, "file", 0, "read the archived file with this id (workspace admins; see ls --deleted)")
 	get.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
 
 	var lo client.ListOptions
@@ -112,7 +114,10 @@ func filesCmd(e *env) *cobra.Command {
 					flags += "protected "
 				}
 				if f.Deleted {
-					flags += "deleted"
+					flags += "deleted "
+				}
+				if f.Archived {
+					flags += "archived(file " + strconv.FormatInt(f.FileID, 10) + ")"
 				}
 				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", f.Path, f.Version, f.Size, f.Modified.Format("2006-01-02 15:04:05"), f.Author, dash(flags))
 			}
@@ -137,7 +142,7 @@ func filesCmd(e *env) *cobra.Command {
 
 	versions := clientCmd(e, "versions WORKSPACE PATH", "Show a file's history", cobra.ExactArgs(2),
 		func(cmd *cobra.Command, c *client.Client, a []string) (*apiv1.Versions, error) {
-			return c.Versions(cmd.Context(), a[0], a[1])
+			return c.Versions(cmd.Context(), a[0], a[1], archived)
 		},
 		func(v *apiv1.Versions) {
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -161,9 +166,12 @@ func filesCmd(e *env) *cobra.Command {
 			if err != nil {
 				return nil, fmt.Errorf("VERSION must be a number")
 			}
-			return c.Restore(cmd.Context(), a[0], a[1], n)
+			return c.Restore(cmd.Context(), a[0], a[1], n, archived)
 		},
 		func(f *apiv1.File) { fmt.Fprintf(e.stdout, "Restored %s as version %d.\n", f.Path, f.Version) })
+
+	versions.Flags().Int64Var(&archived, "file", 0, "the archived file with this id (workspace admins)")
+	restore.Flags().Int64Var(&archived, "file", 0, "restore from the archived file with this id (workspace admins)")
 
 	var off bool
 	protect := clientCmd(e, "protect WORKSPACE PATH", "Protect a file: only workspace admins may change or delete it", cobra.ExactArgs(2),

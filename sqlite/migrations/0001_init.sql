@@ -54,7 +54,9 @@ CREATE TABLE grants (
 ) STRICT;
 CREATE INDEX grants_principal ON grants (principal_id);
 
--- path_hash is a keyed HMAC of the path; path_sealed the path under the meta key.
+-- path_hash is a keyed HMAC of the path; path_sealed the path under the meta
+-- key, bound to the file's id. An archived file (a deleted file whose path was
+-- written again) has a path_hash of its own, so the path is free.
 CREATE TABLE files (
   id           INTEGER PRIMARY KEY,
   workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
@@ -63,6 +65,7 @@ CREATE TABLE files (
   head         INTEGER NOT NULL,
   deleted      INTEGER NOT NULL DEFAULT 0,
   protected    INTEGER NOT NULL DEFAULT 0,
+  archived     INTEGER NOT NULL DEFAULT 0,
   UNIQUE (workspace_id, path_hash)
 ) STRICT;
 
