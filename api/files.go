@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
@@ -102,29 +103,44 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request, p *warden.Princ
 	h.Set("Content-Disposition", "attachment")
 	h.Set("ETag", fmt.Sprintf(`"%d.%d"`, c.File.ID, c.File.Version))
 	h.Set("X-Warden-Version", strconv.Itoa(c.File.Version))
-	http.ServeContent(w, r, "", c.File.ModTime, &failLoud{r: c.Reader, s: s, req: r})
+	content := &failLoud{r: c.Reader}
+	http.ServeContent(w, r, "", c.File.ModTime, content)
+	if err := content.failure(); err != nil {
+		// The headers and earlier, authentic bytes are gone; cut the
+		// connection so no client takes a short body for the whole file.
+		s.log.Error("file content failed mid-stream; aborting the response", "request_id", warden.RequestFrom(r.Context()).ID,
+			"code", warden.ErrorCode(err), "err", err)
+		panic(http.ErrAbortHandler)
+	}
 	return nil
 }
 
-// failLoud aborts the response if content fails authentication part-way:
-// the headers and earlier, authentic bytes are gone, but the connection is
-// cut so no client can take a short body for the whole file.
+// failLoud remembers a read error of stored content. It must not panic
+// itself: for multi-range requests http.ServeContent reads in a goroutine of
+// its own, where a panic would take the whole server down.
 type failLoud struct {
 	r   io.ReadSeeker
-	s   *Server
-	req *http.Request
+	mu  sync.Mutex
+	err error
 }
 
 func (f *failLoud) Read(p []byte) (int, error) {
 	n, err := f.r.Read(p)
 	if err != nil && err != io.EOF {
-		f.s.log.Error("file content failed mid-stream; aborting response", "request_id", warden.RequestFrom(f.req.Context()).ID, "code", warden.ErrorCode(err), "err", err)
-		panic(http.ErrAbortHandler)
+		f.mu.Lock()
+		f.err = err
+		f.mu.Unlock()
 	}
 	return n, err
 }
 
 func (f *failLoud) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+
+func (f *failLoud) failure() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
 
 func (s *Server) putFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
 	if r.ContentLength > s.maxFile {

@@ -322,6 +322,17 @@ func TestTamperedContentFailsLoudlyAndNeverReturnsAlteredBytes(t *testing.T) {
 	if !bytes.Equal(got, big[:len(got)]) || len(got) > 3*keyring.ChunkSize {
 		t.Fatalf("received %d bytes, altered or past the damaged chunk", len(got))
 	}
+
+	// Multi-range requests are read by net/http in a goroutine of its own: a
+	// damaged chunk there must cut that response, not the server.
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/workspaces/w/files/big.bin", nil)
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	req.Header.Set("Range", "bytes=0-1,"+strconv.Itoa(3*keyring.ChunkSize+10)+"-"+strconv.Itoa(3*keyring.ChunkSize+20))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	mustStatus(t, s.Do("GET", "/healthz", "", nil), 200)
 }
 
 func TestUploadLimitIsEnforced(t *testing.T) {
