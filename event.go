@@ -2,6 +2,7 @@ package warden
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,13 +100,36 @@ type RequestInfo struct {
 
 type requestKey struct{}
 
-// WithRequest returns a context carrying info.
+// requestState is what a context knows about the request it serves.
+type requestState struct {
+	info    RequestInfo
+	audited atomic.Bool
+}
+
+// WithRequest returns a context carrying info for one request.
 func WithRequest(ctx context.Context, info RequestInfo) context.Context {
-	return context.WithValue(ctx, requestKey{}, info)
+	return context.WithValue(ctx, requestKey{}, &requestState{info: info})
 }
 
 // RequestFrom returns the RequestInfo in ctx, or the zero value.
 func RequestFrom(ctx context.Context) RequestInfo {
-	info, _ := ctx.Value(requestKey{}).(RequestInfo)
-	return info
+	if st, ok := ctx.Value(requestKey{}).(*requestState); ok {
+		return st.info
+	}
+	return RequestInfo{}
+}
+
+// MarkAudited notes that an event about the request in ctx is durably on the
+// record. The HTTP layer records a fallback event for any request that ends
+// without one, so that every action leaves a trace.
+func MarkAudited(ctx context.Context) {
+	if st, ok := ctx.Value(requestKey{}).(*requestState); ok {
+		st.audited.Store(true)
+	}
+}
+
+// Audited reports whether MarkAudited was called for the request in ctx.
+func Audited(ctx context.Context) bool {
+	st, ok := ctx.Value(requestKey{}).(*requestState)
+	return ok && st.audited.Load()
 }

@@ -31,7 +31,6 @@ type Config struct {
 	Audit       *audit.Log
 	Logger      *slog.Logger
 	MaxFileSize int64
-	Version     string
 }
 
 // Server serves the API.
@@ -41,7 +40,6 @@ type Server struct {
 	audit   *audit.Log
 	log     *slog.Logger
 	maxFile int64
-	version string
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -51,7 +49,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, version: c.Version, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -128,7 +126,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// with a redirect to a cleaned path, which for a file API silently
 	// changes which file a write goes to. Refuse instead.
 	if p := r.URL.Path; p != "/" && strings.HasPrefix(p, "/api/") && (path.Clean(p) != p && path.Clean(p)+"/" != p) {
-		s.writeError(rw, r, warden.Errorf(warden.EINVALID, "the URL path is not canonical (it has '.', '..' or empty segments)"))
+		// Probes for traversal are worth a record: authenticate the caller
+		// (failures are recorded and throttled there), then refuse.
+		s.auth(func(http.ResponseWriter, *http.Request, *warden.Principal) error {
+			return warden.Errorf(warden.EINVALID, "the URL path is not canonical (it has '.', '..' or empty segments)")
+		}).ServeHTTP(rw, r)
 		return
 	}
 	handler, pattern := s.mux.Handler(r)
@@ -150,7 +152,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // auth authenticates the bearer token and runs h; errors h returns are
-// written as JSON.
+// written as JSON. A request that ends without an event on the record (the
+// handler refused bad input before reaching a service) gets a generic one,
+// so that every action by a principal leaves a trace.
 func (s *Server) auth(h authed) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A missing header goes through Authenticate too, so that it is
@@ -160,10 +164,44 @@ func (s *Server) auth(h authed) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := h(w, r, p); err != nil {
+		err = h(w, r, p)
+		if !warden.Audited(r.Context()) {
+			if rerr := s.recordRequest(r, p, err); rerr != nil && err == nil && !headersSent(w) {
+				err = rerr
+			}
+		}
+		if err != nil {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// recordRequest records a request that no service recorded: the route, not
+// the raw path (which may name a file), goes in clear; the path is sealed.
+func (s *Server) recordRequest(r *http.Request, p *warden.Principal, err error) error {
+	req := warden.RequestFrom(r.Context())
+	ev := &warden.Event{
+		RequestID: req.ID, Remote: req.Remote, Principal: p.Name, Kind: p.Kind, Action: "api.request",
+		Target:   r.URL.Path,
+		Decision: warden.Decision{Effect: warden.Allow, Rule: "api"},
+		Details:  map[string]any{"route": r.Pattern, "method": r.Method},
+	}
+	if ws := r.PathValue("ws"); warden.ValidateName("workspace", ws) == nil {
+		ev.Workspace = ws
+	}
+	if err != nil {
+		ev.Error = warden.ErrorCode(err)
+		if code := ev.Error; code == warden.EINVALID || code == warden.ETOOLARGE {
+			ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "input.invalid", Reason: warden.ErrorMessage(err)}
+		}
+	}
+	return s.audit.Record(r.Context(), ev)
+}
+
+// headersSent reports whether a response is already under way.
+func headersSent(w http.ResponseWriter) bool {
+	rec, ok := w.(*recorder)
+	return ok && rec.wrote
 }
 
 // bearer returns the token of an "Authorization: Bearer" header, or "".
@@ -180,7 +218,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, apiv1.Health{Status: "starting"})
 		return
 	}
-	writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok", Version: s.version})
+	writeJSON(w, http.StatusOK, apiv1.Health{Status: "ok"})
 }
 
 func newRequestID() string {

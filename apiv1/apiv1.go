@@ -183,8 +183,7 @@ type Events struct {
 	Next   int64   `json:"next,omitempty"`
 }
 
-// Health answers /healthz.
+// Health answers /healthz. It says nothing else to unauthenticated callers.
 type Health struct {
-	Status  string `json:"status"`
-	Version string `json:"version,omitempty"`
+	Status string `json:"status"`
 }

@@ -29,10 +29,9 @@ import (
 
 // Options configure Open.
 type Options struct {
-	Config  *config.Config
-	Getenv  func(string) string // os.Getenv if nil
-	Logger  *slog.Logger
-	Version string
+	Config *config.Config
+	Getenv func(string) string // os.Getenv if nil
+	Logger *slog.Logger
 }
 
 // App is a running Warden: everything but the listener.
@@ -124,7 +123,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.log.Warn("sealed blobs that no file version references (a crash between upload and commit); they are kept, unreadable without a version",
 			"count", len(orphans), "dir", filepath.Join(dir, blobDir))
 	}
-	a.api = api.New(api.Config{Identity: ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize), Version: opts.Version})
+	a.api = api.New(api.Config{Identity: ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize)})
 	return a, nil
 }
 

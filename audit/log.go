@@ -192,7 +192,21 @@ func (l *Log) Record(ctx context.Context, ev *warden.Event) error {
 	// cannot race with it; the writer drains the queue until then.
 	l.queue <- pe
 	l.mu.RUnlock()
-	return <-pe.done
+	if err := <-pe.done; err != nil {
+		return err
+	}
+	warden.MarkAudited(ctx)
+	return nil
+}
+
+// Update runs fn in a write transaction of store and, if it commits, marks
+// the request in ctx as audited: fn must Append the request's event.
+func (l *Log) Update(ctx context.Context, fn func(tx warden.Tx) error) error {
+	if err := l.store.Update(ctx, fn); err != nil {
+		return err
+	}
+	warden.MarkAudited(ctx)
+	return nil
 }
 
 const maxBatch = 256

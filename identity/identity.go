@@ -70,7 +70,7 @@ type Info struct {
 // its token; it returns "" if the install is already initialised.
 func (s *Service) Bootstrap(ctx context.Context) (string, error) {
 	var tok string
-	err := s.store.Update(ctx, func(tx warden.Tx) error {
+	err := s.log.Update(ctx, func(tx warden.Tx) error {
 		ps, err := tx.Principals("")
 		if err != nil || len(ps) > 0 {
 			return err
@@ -221,7 +221,7 @@ func (s *Service) create(ctx context.Context, actor *warden.Principal, action, n
 			return err
 		}
 		p.CreatedAt, p.CreatedBy = s.opts.Now(), actor.Name
-		return s.store.Update(ctx, func(tx warden.Tx) error {
+		return s.log.Update(ctx, func(tx warden.Tx) error {
 			if err := tx.CreatePrincipal(p); err != nil {
 				if warden.IsCode(err, warden.ECONFLICT) {
 					return warden.Errorf(warden.ECONFLICT, "a principal named %q already exists", name)
@@ -308,14 +308,18 @@ func (s *Service) recordFailure(ctx context.Context, ev *warden.Event, err error
 }
 
 // Get returns a principal of the given kind. Admins may see anyone; anyone
-// may see themselves. Reads are not audited (they change nothing and reveal
-// nothing the caller may not see); refused reads are.
+// may see themselves. The read, allowed or refused, is recorded.
 func (s *Service) Get(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name string) (*Info, error) {
-	if !actor.IsGlobalAdmin() && !(actor.Name == name && actor.Kind == kind) {
-		ev := s.event(ctx, actor, string(kind)+".read", name)
-		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "rbac.global_admin", Reason: "only admins look up other principals"}
-		return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins may look up other principals"))
+	ev := s.event(ctx, actor, string(kind)+".read", name)
+	rule := "rbac.global_admin"
+	if !actor.IsGlobalAdmin() {
+		if actor.Name != name || actor.Kind != kind {
+			ev.Decision = warden.Decision{Effect: warden.Deny, Rule: rule, Reason: "only admins look up other principals"}
+			return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins may look up other principals"))
+		}
+		rule = "self"
 	}
+	ev.Decision = warden.Decision{Effect: warden.Allow, Rule: rule}
 	var info *Info
 	err := s.store.View(ctx, func(tx warden.Tx) error {
 		p, err := principalOfKind(tx, kind, name)
@@ -325,17 +329,21 @@ func (s *Service) Get(ctx context.Context, actor *warden.Principal, kind warden.
 		info, err = s.loadInfo(tx, p)
 		return err
 	})
-	return info, err
+	if err != nil {
+		return nil, s.recordFailure(ctx, ev, err)
+	}
+	return info, s.log.Record(ctx, ev)
 }
 
-// List returns every principal of a kind with grants. Admins only; refusals
-// are audited.
+// List returns every principal of a kind with grants. Admins only; the
+// listing, allowed or refused, is recorded.
 func (s *Service) List(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind) ([]*Info, error) {
+	ev := s.event(ctx, actor, string(kind)+".list", "")
 	if !actor.IsGlobalAdmin() {
-		ev := s.event(ctx, actor, string(kind)+".list", "")
 		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "rbac.global_admin", Reason: "only admins list principals"}
 		return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins may list principals"))
 	}
+	ev.Decision = warden.Decision{Effect: warden.Allow, Rule: "rbac.global_admin"}
 	var out []*Info
 	err := s.store.View(ctx, func(tx warden.Tx) error {
 		ps, err := tx.Principals(kind)
@@ -351,7 +359,11 @@ func (s *Service) List(ctx context.Context, actor *warden.Principal, kind warden
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, s.recordFailure(ctx, ev, err)
+	}
+	ev.Details = map[string]any{"count": len(out)}
+	return out, s.log.Record(ctx, ev)
 }
 
 func principalOfKind(tx warden.Tx, kind warden.PrincipalKind, name string) (*warden.Principal, error) {
@@ -418,7 +430,7 @@ func (s *Service) change(ctx context.Context, actor *warden.Principal, kind ward
 		if name == actor.Name && verb != "token.create" {
 			return warden.Errorf(warden.EINVALID, "you cannot %s yourself", verb)
 		}
-		return s.store.Update(ctx, func(tx warden.Tx) error {
+		return s.log.Update(ctx, func(tx warden.Tx) error {
 			p, err := principalOfKind(tx, kind, name)
 			if err != nil {
 				return err

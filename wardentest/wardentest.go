@@ -75,7 +75,7 @@ func (s *Server) Getenv(k string) string {
 
 func (s *Server) start() {
 	s.t.Helper()
-	a, err := app.Open(context.Background(), app.Options{Config: s.Config, Getenv: s.Getenv, Logger: testLogger(s.t), Version: "test"})
+	a, err := app.Open(context.Background(), app.Options{Config: s.Config, Getenv: s.Getenv, Logger: testLogger(s.t)})
 	if err != nil {
 		s.t.Fatalf("wardentest: open: %v", err)
 	}

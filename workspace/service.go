@@ -58,11 +58,25 @@ type op struct {
 
 func (s *Service) begin(ctx context.Context, actor *warden.Principal, action, ws, target string) *op {
 	req := warden.RequestFrom(ctx)
-	return &op{s: s, ev: &warden.Event{
+	o := &op{s: s, ev: &warden.Event{
 		RequestID: req.ID, Remote: req.Remote, Principal: actor.Name, Kind: actor.Kind,
 		Action: action, Workspace: ws, Target: target,
 		Decision: warden.Decision{Effect: warden.Allow},
 	}}
+	if warden.ValidateName("workspace", ws) != nil && ws != "" {
+		// The workspace column is in clear: only names that could exist go
+		// there. Whatever else the caller sent is kept, shortened and sealed.
+		o.ev.Workspace = ""
+		o.detail("workspace_given", truncate(ws, 200))
+	}
+	return o
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // deny marks the operation denied by rule and returns the error for the caller.
@@ -84,7 +98,7 @@ func (o *op) detail(k string, v any) {
 
 // commit runs fn in a write transaction and appends the event in it.
 func (o *op) commit(ctx context.Context, fn func(tx warden.Tx) error) error {
-	err := o.s.store.Update(ctx, func(tx warden.Tx) error {
+	err := o.s.log.Update(ctx, func(tx warden.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

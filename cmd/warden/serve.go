@@ -89,7 +89,7 @@ address without TLS, and refuses to run as root unless --allow-root.`,
 			if e.geteuid() == 0 {
 				log.Warn("running as root because --allow-root was given; do not do this in production")
 			}
-			a, err := app.Open(cmd.Context(), app.Options{Config: cfg, Getenv: e.getenv, Logger: log, Version: versionString()})
+			a, err := app.Open(cmd.Context(), app.Options{Config: cfg, Getenv: e.getenv, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -141,7 +141,7 @@ nothing.`,
 					return fmt.Errorf("token file %s already exists; not overwriting it", tokenFile)
 				}
 			}
-			tok, src, err := app.Init(cmd.Context(), app.Options{Config: cfg, Getenv: e.getenv, Logger: newLogger(e, cfg), Version: versionString()})
+			tok, src, err := app.Init(cmd.Context(), app.Options{Config: cfg, Getenv: e.getenv, Logger: newLogger(e, cfg)})
 			if err != nil {
 				return err
 			}
