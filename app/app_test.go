@@ -84,7 +84,7 @@ func TestInterruptedMasterKeyRotationIsResolvedAtStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := keyring.Rotate(context.Background(), store, old, next, nil); err != nil {
+		if _, err := keyring.Rotate(context.Background(), store, old, next, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		store.Close()

@@ -174,7 +174,27 @@ func RotateKeys(ctx context.Context, dir string, o RotateOptions) (*RotateResult
 		}
 		res.NewKeyFile = next
 	}
-	rr, err := keyring.Rotate(ctx, store, master, newMaster, o.Progress)
+	// The rotation is an administrative action like any other: its event
+	// commits with it. The audit key itself is only re-wrapped, so events
+	// sealed before and after open alike.
+	keys, err := keyring.OpenExisting(ctx, store, master)
+	if err != nil {
+		if o.NewMasterKey {
+			os.Remove(next)
+		}
+		return nil, err
+	}
+	log := audit.New(store, keys, audit.Options{})
+	defer log.Close(context.Background())
+	record := func(tx warden.Tx, r keyring.RotateResult) error {
+		return log.Append(tx, &warden.Event{
+			Principal: "warden", Kind: warden.KindSystem, Action: "keys.rotate",
+			Decision: warden.Decision{Effect: warden.Allow, Rule: "offline"},
+			Details: map[string]any{"from_generation": r.FromGeneration, "to_generation": r.ToGeneration,
+				"data_keys": r.DataKeys, "new_master_key": o.NewMasterKey},
+		})
+	}
+	rr, err := keyring.Rotate(ctx, store, master, newMaster, o.Progress, record)
 	if err != nil {
 		if o.NewMasterKey {
 			os.Remove(next)

@@ -23,7 +23,10 @@ type RotateResult struct {
 //
 // The caller must make sure no server is using the store: a running server
 // would keep wrapping new keys under the old generation.
-func Rotate(ctx context.Context, store warden.Store, master, newMaster []byte, progress func(done, total int64)) (RotateResult, error) {
+//
+// record, if set, runs inside the same transaction before it commits, with
+// the result so far, so that the rotation and its audit event commit together.
+func Rotate(ctx context.Context, store warden.Store, master, newMaster []byte, progress func(done, total int64), record func(warden.Tx, RotateResult) error) (RotateResult, error) {
 	if newMaster == nil {
 		newMaster = master
 	}
@@ -88,7 +91,13 @@ func Rotate(ctx context.Context, store warden.Store, master, newMaster []byte, p
 				progress(res.DataKeys, total)
 			}
 		}
-		return tx.SetMeta(metaKEKGen, []byte(strconv.Itoa(res.ToGeneration)))
+		if err := tx.SetMeta(metaKEKGen, []byte(strconv.Itoa(res.ToGeneration))); err != nil {
+			return err
+		}
+		if record != nil {
+			return record(tx, res)
+		}
+		return nil
 	})
 	if err != nil {
 		return RotateResult{}, fmt.Errorf("rotate keys: %w", err)

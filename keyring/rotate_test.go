@@ -157,7 +157,7 @@ func TestRotateWithSameMasterBumpsGenerationAndKeepsEverythingOpen(t *testing.T)
 	var calls [][2]int64
 	res, err := Rotate(ctx, f.db.store, f.master, nil, func(done, total int64) {
 		calls = append(calls, [2]int64{done, total})
-	})
+	}, nil)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -205,7 +205,7 @@ func TestRotateWithSameMasterBumpsGenerationAndKeepsEverythingOpen(t *testing.T)
 	}
 
 	// A second rotation goes on to generation 3.
-	res, err = Rotate(ctx, f.db.store, f.master, nil, nil)
+	res, err = Rotate(ctx, f.db.store, f.master, nil, nil, nil)
 	if err != nil || res.FromGeneration != 2 || res.ToGeneration != 3 {
 		t.Fatalf("second Rotate = %+v, %v; want 2 -> 3", res, err)
 	}
@@ -217,7 +217,7 @@ func TestRotateToNewMasterRetiresTheOldOne(t *testing.T) {
 	ctx := context.Background()
 	newMaster := masterKey(21)
 	pub := f.keys.PublicKey()
-	res, err := Rotate(ctx, f.db.store, f.master, newMaster, nil)
+	res, err := Rotate(ctx, f.db.store, f.master, newMaster, nil, nil)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -238,12 +238,12 @@ func TestRotateToNewMasterRetiresTheOldOne(t *testing.T) {
 		t.Error("rotation changed the audit signing key")
 	}
 	// The old master cannot rotate any more either.
-	if _, err := Rotate(ctx, f.db.store, f.master, nil, nil); !errors.Is(err, errWrongMasterKey) {
+	if _, err := Rotate(ctx, f.db.store, f.master, nil, nil, nil); !errors.Is(err, errWrongMasterKey) {
 		t.Errorf("Rotate with the retired master = %v, want the wrong-master error", err)
 	}
 	// And back again to another new master.
 	third := masterKey(22)
-	if _, err := Rotate(ctx, f.db.store, newMaster, third, nil); err != nil {
+	if _, err := Rotate(ctx, f.db.store, newMaster, third, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.checkEverythingOpens(t, mustOpenKeyring(t, f.db.store, third), 3)
@@ -264,7 +264,7 @@ func TestRotateRefusesBadInputsAndChangesNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, 1, 2)
 			before := f.storedKeys(t)
-			if _, err := Rotate(ctx, f.db.store, c.master(f), c.newMaster(f), nil); err == nil {
+			if _, err := Rotate(ctx, f.db.store, c.master(f), c.newMaster(f), nil, nil); err == nil {
 				t.Fatal("Rotate succeeded")
 			}
 			after := f.storedKeys(t)
@@ -278,7 +278,7 @@ func TestRotateRefusesBadInputsAndChangesNothing(t *testing.T) {
 	}
 	t.Run("uninitialised store", func(t *testing.T) {
 		db := newTestDB(t)
-		if _, err := Rotate(ctx, db.store, masterKey(1), nil, nil); err == nil {
+		if _, err := Rotate(ctx, db.store, masterKey(1), nil, nil, nil); err == nil {
 			t.Fatal("Rotate of an empty store succeeded")
 		}
 		err := db.store.View(ctx, func(tx warden.Tx) error {
@@ -308,7 +308,7 @@ func TestRotateCancelledMidwayKeepsOldWrapping(t *testing.T) {
 				t.Errorf("progress total = %d, want 1500", total)
 			}
 			cancel() // midway: more batches remain
-		})
+		}, nil)
 		cancel()
 		if err == nil {
 			t.Fatal("a cancelled Rotate succeeded")
@@ -349,7 +349,7 @@ func TestRotateAbortsOnADamagedDataKey(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Rotate(ctx, f.db.store, f.master, masterKey(24), nil)
+	_, err := Rotate(ctx, f.db.store, f.master, masterKey(24), nil, nil)
 	if err == nil {
 		t.Fatal("Rotate over a damaged data key succeeded")
 	}
@@ -372,7 +372,7 @@ func TestRotateCoversEveryDataKeyAcrossBatches(t *testing.T) {
 	var calls [][2]int64
 	res, err := Rotate(context.Background(), f.db.store, f.master, masterKey(25), func(done, total int64) {
 		calls = append(calls, [2]int64{done, total})
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/wardenhq/warden/client"
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/wardentest"
 )
@@ -300,6 +301,10 @@ func TestKeysRotateKeepsEverythingReadable(t *testing.T) {
 	s.MasterKey = keyring.EncodeMasterKey(next)
 	os.Remove(filepath.Join(s.Dir, "master.key.next"))
 	s.Restart()
+	rot, err := s.Admin.Audit(context.Background(), client.AuditQuery{Action: "keys.rotate"})
+	if err != nil || len(rot.Events) != 2 || rot.Events[1].Details["new_master_key"] != true || rot.Events[0].Kind != "system" {
+		t.Fatalf("rotation events = %+v, %v", rot, err)
+	}
 	for i, want := range []string{"alpha", "beta", "gamma"} {
 		r := s.Do("GET", "/api/v1/workspaces/w/files/f"+string(rune('a'+i)), s.AdminToken, nil)
 		if r.Status != 200 || string(r.Body) != want {
