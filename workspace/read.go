@@ -46,6 +46,7 @@ func (s *Service) Open(ctx context.Context, actor *warden.Principal, wsName, raw
 		if path, _, f, err = s.locate(tx, o, actor, wsName, rawPath, warden.RoleViewer, "read files", archived); err != nil {
 			return err
 		}
+		asked := version
 		if version == 0 {
 			version = f.Head
 		}
@@ -56,6 +57,9 @@ func (s *Service) Open(ctx context.Context, actor *warden.Principal, wsName, raw
 			return err
 		}
 		if v.Tombstone {
+			if asked == 0 {
+				return warden.Errorf(warden.ENOTFOUND, "the latest version of %q (%d) is its deletion; read an earlier one, e.g. version=%d", path, version, version-1)
+			}
 			return warden.Errorf(warden.ENOTFOUND, "version %d of %q is a deletion; read an earlier version", version, path)
 		}
 		return nil
