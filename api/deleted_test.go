@@ -80,6 +80,32 @@ func TestWritingOverADeletedFileCannotBringItBack(t *testing.T) {
 	if string(r.Body) != "SECRET v1" {
 		t.Fatalf("after restore from the archive: %q", r.Body)
 	}
+	// Paging through a listing never loses an archived file that shares its
+	// path with the current one.
+	s.Admin.PutFile(bg, "w", "zz.txt", strings.NewReader("z"), -1)
+	var paged []string
+	for after := ""; ; {
+		page, err := s.Admin.Files(bg, "w", client.ListOptions{Deleted: true, Limit: 1, After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Files {
+			paged = append(paged, f.Path+"/"+strconv.FormatBool(f.Archived))
+		}
+		if after = page.Next; after == "" {
+			break
+		}
+	}
+	if strings.Join(paged, " ") != "policy.txt/false policy.txt/true zz.txt/false" {
+		t.Fatalf("paged listing = %v", paged)
+	}
+	mustStatus(t, s.Do("GET", "/api/v1/workspaces/w/files?after=not-a-cursor!", s.AdminToken, nil), 422)
+	// file= has no meaning for writes: refused, not applied to the current file.
+	for _, m := range []string{"PUT", "DELETE"} {
+		mustStatus(t, s.Do(m, "/api/v1/workspaces/w/files/policy.txt?file="+strconv.FormatInt(old, 10), s.AdminToken, []byte("x")), 422)
+	}
+	mustStatus(t, s.Do("POST", "/api/v1/workspaces/w/files/policy.txt?protect&file="+strconv.FormatInt(old, 10), s.AdminToken, nil), 422)
+
 	// A file id that is not an archived file at this path is not found.
 	mustStatus(t, s.Do("GET", "/api/v1/workspaces/w/files/other.txt?versions&file="+strconv.FormatInt(old, 10), s.AdminToken, nil), 404)
 	mustStatus(t, s.Do("GET", "/api/v1/workspaces/w/files/policy.txt?file=abc", s.AdminToken, nil), 422)

@@ -142,7 +142,19 @@ func (f *failLoud) failure() error {
 	return f.err
 }
 
+// noArchived refuses ?file= where it has no meaning, rather than acting on
+// the current file at the path when the caller meant an archived one.
+func noArchived(r *http.Request) error {
+	if r.URL.Query().Has("file") {
+		return warden.Errorf(warden.EINVALID, "file= selects an archived file for reading, history and restore only")
+	}
+	return nil
+}
+
 func (s *Server) putFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	if err := noArchived(r); err != nil {
+		return err
+	}
 	if r.ContentLength > s.maxFile {
 		return warden.Errorf(warden.ETOOLARGE, "file is larger than the limit of %d bytes", s.maxFile)
 	}
@@ -160,6 +172,9 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request, p *warden.Princ
 }
 
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
+	if err := noArchived(r); err != nil {
+		return err
+	}
 	f, err := s.ws.Delete(r.Context(), p, r.PathValue("ws"), r.PathValue("path"))
 	if err != nil {
 		return err
@@ -192,6 +207,9 @@ func (s *Server) postFile(w http.ResponseWriter, r *http.Request, p *warden.Prin
 		writeJSON(w, http.StatusOK, fileOut(f))
 		return nil
 	case q.Has("protect"):
+		if err := noArchived(r); err != nil {
+			return err
+		}
 		on := true
 		if v := q.Get("protect"); v != "" {
 			b, err := strconv.ParseBool(v)

@@ -138,7 +138,8 @@ type File struct {
 	Author    string    `json:"author"`
 }
 
-// Files is one page of a listing; Next is the cursor for the next page.
+// Files is one page of a listing; Next is the opaque cursor to pass as
+// after= for the next page ("" on the last page).
 type Files struct {
 	Files []File `json:"files"`
 	Next  string `json:"next,omitempty"`

@@ -113,10 +113,27 @@ func (s *Service) Restore(ctx context.Context, actor *warden.Principal, wsName, 
 		if err != nil {
 			return err
 		}
+		// The copy took a while: make sure it still lands where it was
+		// meant to. Content restored from a file must not end up on
+		// another file that took its path meanwhile, and an archived
+		// source must still be archived.
+		if archived == 0 && (target == nil || target.ID != srcFile.ID) {
+			return warden.Errorf(warden.ECONFLICT, "%q was replaced while the restore ran; nothing was changed", path)
+		}
+		if archived != 0 {
+			if cur, err := tx.FileByID(srcFile.ID); err != nil || !cur.Archived {
+				return warden.Errorf(warden.ECONFLICT, "archived file %d changed while the restore ran; nothing was changed", archived)
+			}
+		}
 		if err := o.canRestoreOver(role, path, target); err != nil {
 			return err
 		}
-		v := &warden.FileVersion{Size: blob.size, CreatedAt: s.opts.Now(), Author: actor.Name, RestoredFrom: version}
+		v := &warden.FileVersion{Size: blob.size, CreatedAt: s.opts.Now(), Author: actor.Name}
+		if archived == 0 {
+			// Version numbers name versions of this file only; a copy from an
+			// archived file is recorded in the audit event instead.
+			v.RestoredFrom = version
+		}
 		if target, err = s.addVersion(tx, ws.ID, path, target, v, blob); err != nil {
 			return err
 		}

@@ -1,10 +1,13 @@
 package workspace
 
 import (
+	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wardenhq/warden"
@@ -13,10 +16,9 @@ import (
 
 // Content is an opened file version. The caller must Close it.
 type Content struct {
-	File    warden.File // File.Version is the version opened
-	Reader  io.ReadSeeker
-	closer  io.Closer
-	Version *warden.FileVersion
+	File   warden.File // File.Version is the version opened
+	Reader io.ReadSeeker
+	closer io.Closer
 }
 
 // Close releases the content.
@@ -151,16 +153,57 @@ func (s *Service) openVersion(ctx context.Context, f *warden.FileRecord, v *ward
 		s.opts.Logger.Error("stored content failed its integrity check", "blob", v.BlobID, "err", err)
 		return nil, err
 	}
-	return &Content{Reader: r, closer: b, Version: v}, nil
+	return &Content{Reader: r, closer: b}, nil
 }
 
 // ListOptions select files for Files.
 type ListOptions struct {
 	Prefix         string // only paths starting with this
 	Query          string // only paths containing this, case-insensitively
-	After          string // only paths sorted after this (the cursor)
+	After          string // a cursor returned by a previous page ("" for the first)
 	Limit          int    // at most this many (default and cap 1000)
 	IncludeDeleted bool   // deleted and archived files too: workspace admins only
+}
+
+// listKey orders a listing: by path, the current file first, then archived
+// files at the same path by id.
+type listKey struct {
+	path string
+	rank int64 // 0 for the current file, the file id for an archived one
+}
+
+func keyOf(f warden.File) listKey {
+	if f.Archived {
+		return listKey{f.Path, f.ID}
+	}
+	return listKey{f.Path, 0}
+}
+
+func (k listKey) compare(o listKey) int {
+	if c := strings.Compare(k.path, o.path); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.rank, o.rank)
+}
+
+// cursor encodes a key for the next page. It is opaque to callers: a path
+// alone cannot say where among the files that shared it a page ended.
+func (k listKey) cursor() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(k.path + "\x00" + strconv.FormatInt(k.rank, 10)))
+}
+
+func parseCursor(s string) (listKey, error) {
+	bad := warden.Errorf(warden.EINVALID, "after must be a cursor returned as next by a previous page")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return listKey{}, bad
+	}
+	path, rank, ok := strings.Cut(string(b), "\x00")
+	n, err := strconv.ParseInt(rank, 10, 64)
+	if !ok || err != nil || n < 0 {
+		return listKey{}, bad
+	}
+	return listKey{path, n}, nil
 }
 
 // MaxListLimit caps one page of Files.
@@ -183,6 +226,14 @@ func (s *Service) Files(ctx context.Context, actor *warden.Principal, wsName str
 	}
 	if lo.Query != "" {
 		o.detail("query", true) // the search text itself may be sensitive
+	}
+	var after *listKey
+	if lo.After != "" {
+		k, err := parseCursor(lo.After)
+		if err != nil {
+			return nil, "", o.deny("input.invalid", err.(*warden.Error))
+		}
+		after = &k
 	}
 	err = s.store.View(ctx, func(tx warden.Tx) error {
 		ws, role, err := o.access(tx, actor, wsName)
@@ -207,39 +258,27 @@ func (s *Service) Files(ctx context.Context, actor *warden.Principal, wsName str
 			if err != nil {
 				return err
 			}
-			if !strings.HasPrefix(p, prefix) || (q != "" && !strings.Contains(strings.ToLower(p), q)) || (lo.After != "" && p <= lo.After) {
+			if !strings.HasPrefix(p, prefix) || (q != "" && !strings.Contains(strings.ToLower(p), q)) {
 				continue
 			}
-			files = append(files, fileOf(p, &e.File, &e.Head))
+			f := fileOf(p, &e.File, &e.Head)
+			if after != nil && keyOf(f).compare(*after) <= 0 {
+				continue
+			}
+			files = append(files, f)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	// By path; an archived file sorts after the current one at its path.
-	slices.SortStableFunc(files, func(a, b warden.File) int {
-		if c := strings.Compare(a.Path, b.Path); c != 0 {
-			return c
-		}
-		return compareBool(a.Archived, b.Archived)
-	})
+	slices.SortFunc(files, func(a, b warden.File) int { return keyOf(a).compare(keyOf(b)) })
 	if len(files) > lo.Limit {
 		files = files[:lo.Limit]
-		next = files[len(files)-1].Path
+		next = keyOf(files[len(files)-1]).cursor()
 	}
 	o.detail("count", len(files))
 	return files, next, nil
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
 }
 
 // Versions returns a file's history, oldest first: the current file at

@@ -44,8 +44,34 @@ type fixture struct {
 	store *flakyStore
 	ws    *workspace.Service
 	blobs string
+	hook  *hookBlobs
 	admin *warden.Principal
 	bot   *warden.Principal
+}
+
+// hookBlobs runs a function once, right after the next blob commits: the
+// moment between sealing content and committing the version that uses it.
+type hookBlobs struct {
+	warden.BlobStore
+	next atomic.Pointer[func()]
+}
+
+func (h *hookBlobs) Create(ctx context.Context) (warden.BlobWriter, error) {
+	w, err := h.BlobStore.Create(ctx)
+	return hookWriter{w, h}, err
+}
+
+type hookWriter struct {
+	warden.BlobWriter
+	h *hookBlobs
+}
+
+func (w hookWriter) Commit() error {
+	err := w.BlobWriter.Commit()
+	if fn := w.h.next.Swap(nil); fn != nil {
+		(*fn)()
+	}
+	return err
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -67,7 +93,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	log := audit.New(fs, keys, audit.Options{})
 	t.Cleanup(func() { log.Close(ctx) })
-	f := &fixture{store: fs, ws: workspace.New(fs, blobs, keys, log, workspace.Options{}), blobs: filepath.Join(dir, "blobs")}
+	hook := &hookBlobs{BlobStore: blobs}
+	f := &fixture{store: fs, ws: workspace.New(fs, hook, keys, log, workspace.Options{}), blobs: filepath.Join(dir, "blobs"), hook: hook}
 	f.admin = &warden.Principal{Name: "admin", Kind: warden.KindHuman, Role: warden.HumanAdmin}
 	f.bot = &warden.Principal{Name: "bot", Kind: warden.KindAgent}
 	err = fs.Update(ctx, func(tx warden.Tx) error {
@@ -141,5 +168,40 @@ func TestRefusedWriteLeavesNoBlob(t *testing.T) {
 	orphans, err := f.ws.Orphans(ctx)
 	if err != nil || len(orphans) != 0 {
 		t.Fatalf("orphans = %v, %v", orphans, err)
+	}
+}
+
+// A restore copies content before it commits. If meanwhile the file was
+// deleted and its path taken by a new file, the copy must not land on the
+// new file: that would put removed content back in front of everyone.
+func TestRestoreDoesNotLandOnAFileThatTookThePath(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	contrib := &warden.Principal{Name: "contrib", Kind: warden.KindAgent}
+	f.store.Update(ctx, func(tx warden.Tx) error { return tx.CreatePrincipal(contrib) })
+	f.ws.SetMember(ctx, f.admin, "w", "contrib", warden.RoleContributor)
+	f.ws.Put(ctx, f.admin, "w", "p.txt", strings.NewReader("SECRET v1"))
+	f.ws.Put(ctx, f.admin, "w", "p.txt", strings.NewReader("v2"))
+
+	race := func() {
+		if _, err := f.ws.Delete(ctx, f.admin, "w", "p.txt"); err != nil {
+			t.Error(err)
+		}
+		if _, err := f.ws.Put(ctx, contrib, "w", "p.txt", strings.NewReader("fresh")); err != nil {
+			t.Error(err)
+		}
+	}
+	f.hook.next.Store(&race)
+	if _, err := f.ws.Restore(ctx, f.admin, "w", "p.txt", 1, 0); warden.ErrorCode(err) != warden.ECONFLICT {
+		t.Fatalf("restore across a replacement = %v, want conflict", err)
+	}
+	c, err := f.ws.Open(ctx, contrib, "w", "p.txt", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, _ := io.ReadAll(c.Reader)
+	if string(b) != "fresh" || c.File.Version != 1 {
+		t.Fatalf("the new file is %q version %d", b, c.File.Version)
 	}
 }

@@ -123,12 +123,12 @@ func filesCmd(e *env) *cobra.Command {
 			}
 			tw.Flush()
 			if fs.Next != "" {
-				fmt.Fprintf(e.stderr, "more: --after %q\n", fs.Next)
+				fmt.Fprintf(e.stderr, "more: --after %s\n", fs.Next)
 			}
 		})
 	ls.Flags().StringVar(&lo.Prefix, "prefix", "", "only paths starting with this")
 	ls.Flags().StringVar(&lo.Query, "q", "", "only paths containing this (case-insensitive)")
-	ls.Flags().StringVar(&lo.After, "after", "", "start after this path (paging)")
+	ls.Flags().StringVar(&lo.After, "after", "", "the cursor printed after the previous page")
 	ls.Flags().IntVar(&lo.Limit, "limit", 0, "at most this many (default 1000)")
 	ls.Flags().BoolVar(&lo.Deleted, "deleted", false, "include deleted files (workspace admins)")
 
