@@ -329,4 +329,13 @@ func TestFailedAuthenticationsAreThrottledPerAddress(t *testing.T) {
 	if individual != 5 || summaries != 1 {
 		t.Fatalf("audit: %d individual failures, %d summaries; want 5 and 1", individual, summaries)
 	}
+	// What was only counted reaches the record too, at the latest at shutdown.
+	s.Restart()
+	sums, _ := s.Admin.Audit(bg, client.AuditQuery{Action: "auth.throttled"})
+	if len(sums.Events) != 2 || sums.Events[1].Details["suppressed"] != float64(6) || sums.Events[1].Details["address"] != "127.0.0.1" {
+		t.Fatalf("throttle summaries = %+v", sums.Events)
+	}
+	if _, ok := sums.Events[1].Details["credential"]; ok {
+		t.Fatal("a summary carries the credential of one of the requests it counts")
+	}
 }

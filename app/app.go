@@ -42,6 +42,7 @@ type App struct {
 	store warden.Store
 	keys  *keyring.Keyring
 	audit *audit.Log
+	ids   *identity.Service
 	api   *api.Server
 
 	// BootstrapToken is the first admin's token, set only on the start that
@@ -110,9 +111,11 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	a.audit = audit.New(a.store, a.keys, audit.Options{
 		CheckpointEvery: cfg.Audit.CheckpointEvery, CheckpointInterval: cfg.Audit.CheckpointInterval.D(), Logger: a.log,
 	})
-	ids := identity.New(a.store, a.keys, a.audit, identity.Options{
+	a.ids = identity.New(a.store, a.keys, a.audit, identity.Options{
 		ProfileExists: cfg.HasProfile, AuthFailuresPerMinute: cfg.Limits.AuthFailuresPerMinute, AuthFailureBurst: cfg.Limits.AuthFailureBurst,
+		Logger: a.log,
 	})
+	ids := a.ids
 	ws := workspace.New(a.store, blobs, a.keys, a.audit, workspace.Options{MaxFileSize: int64(cfg.Limits.MaxFileSize), Logger: a.log})
 	if a.BootstrapToken, err = ids.Bootstrap(ctx); err != nil {
 		return nil, err
@@ -190,6 +193,10 @@ func (a *App) Close(ctx context.Context) error { return a.close(ctx) }
 
 func (a *App) close(ctx context.Context) error {
 	var errs []error
+	if a.ids != nil {
+		a.ids.Close() // its last summaries go to the audit log
+		a.ids = nil
+	}
 	if a.audit != nil {
 		errs = append(errs, a.audit.Close(ctx))
 		a.audit = nil

@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -31,6 +33,7 @@ type Options struct {
 	AuthFailuresPerMinute int
 	AuthFailureBurst      int
 	Now                   func() time.Time
+	Logger                *slog.Logger
 }
 
 // Service is the identity service.
@@ -40,9 +43,13 @@ type Service struct {
 	log      *audit.Log
 	opts     Options
 	throttle *throttle
+
+	stop      chan struct{}
+	swept     chan struct{}
+	closeOnce sync.Once
 }
 
-// New returns a Service.
+// New returns a Service. Close stops it.
 func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -56,7 +63,13 @@ func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, opts Options
 	if opts.AuthFailureBurst <= 0 {
 		opts.AuthFailureBurst = 20
 	}
-	return &Service{store: store, keys: keys, log: log, opts: opts, throttle: newThrottle(opts.AuthFailuresPerMinute, opts.AuthFailureBurst)}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: store, keys: keys, log: log, opts: opts, throttle: newThrottle(opts.AuthFailuresPerMinute, opts.AuthFailureBurst),
+		stop: make(chan struct{}), swept: make(chan struct{})}
+	go s.sweeper()
+	return s
 }
 
 // Info is a principal with its grants and tokens, for display.
@@ -116,6 +129,17 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*warden.P
 		return nil, err
 	}
 	req := warden.RequestFrom(ctx)
+	v := s.throttle.failure(req.Remote, s.opts.Now())
+	if !v.record {
+		err = &warden.Error{Code: warden.ERATELIMIT, Message: "too many failed authentications; try again later", RetryAfter: v.retryAfter}
+		if !v.announce {
+			return nil, err
+		}
+		if rerr := s.recordThrottle(ctx, v.host, 0, "throttling starts"); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, err
+	}
 	ev := &warden.Event{
 		RequestID: req.ID, Remote: req.Remote, Kind: warden.KindNone,
 		Action: "auth.authenticate", Decision: warden.Decision{Effect: warden.Deny, Rule: rule, Reason: warden.ErrorMessage(err)}, Error: warden.ErrorCode(err),
@@ -124,20 +148,52 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (*warden.P
 	if p != nil {
 		ev.Principal, ev.Kind = p.Name, p.Kind
 	}
-	v := s.throttle.failure(req.Remote, s.opts.Now())
-	if !v.record {
-		err = &warden.Error{Code: warden.ERATELIMIT, Message: "too many failed authentications from this address; try again later", RetryAfter: v.retryAfter}
-		if !v.announce {
-			return nil, err
-		}
-		ev.Action, ev.Error = "auth.throttled", warden.ERATELIMIT
-		ev.Decision = warden.Decision{Effect: warden.Deny, Rule: "auth.throttle", Reason: "failed authentications over the limit"}
-		ev.Details["suppressed_before"] = v.suppressed
-	}
 	if rerr := s.log.Record(ctx, ev); rerr != nil {
 		return nil, errors.Join(err, rerr)
 	}
 	return nil, err
+}
+
+// recordThrottle records a summary of throttled failures from one address.
+func (s *Service) recordThrottle(ctx context.Context, host string, suppressed int, reason string) error {
+	return s.log.Record(ctx, &warden.Event{
+		RequestID: warden.RequestFrom(ctx).ID, Remote: host, Kind: warden.KindNone, Action: "auth.throttled",
+		Decision: warden.Decision{Effect: warden.Deny, Rule: "auth.throttle", Reason: reason}, Error: warden.ERATELIMIT,
+		Details: map[string]any{"address": host, "suppressed": suppressed},
+	})
+}
+
+// sweeper records the counts of throttled failures once a window.
+func (s *Service) sweeper() {
+	defer close(s.swept)
+	tick := time.NewTicker(s.throttle.window)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.flushThrottle(true)
+			return
+		case <-tick.C:
+			s.flushThrottle(false)
+		}
+	}
+}
+
+func (s *Service) flushThrottle(all bool) {
+	for _, p := range s.throttle.sweep(s.opts.Now(), all) {
+		if err := s.recordThrottle(context.Background(), p.host, p.suppressed, "failed authentications over the limit"); err != nil {
+			s.opts.Logger.Error("could not record throttled authentications", "address", p.host, "count", p.suppressed, "err", err)
+		}
+	}
+}
+
+// Close records what the throttle still holds and stops its sweeper. Call it
+// before closing the audit log.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.swept
+	})
 }
 
 func (s *Service) authenticate(ctx context.Context, presented string) (*warden.Principal, string, error) {
