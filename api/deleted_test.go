@@ -236,3 +236,36 @@ func TestMovedRecordsFailTheirIntegrityCheck(t *testing.T) {
 		t.Fatalf("a name moved onto another file: %d %s", r.Status, r.Body)
 	}
 }
+
+// A lock stops a download under way, not only the next request.
+func TestLockStopsADownloadUnderWay(t *testing.T) {
+	s := wardentest.Start(t)
+	s.CreateWorkspace("w", "internal")
+	tok := s.Agent("bot", "w:viewer")
+	const size = 64 << 20
+	if _, err := s.Admin.PutFile(bg, "w", "big.bin", io.LimitReader(zeros{}, size), size); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/workspaces/w/files/big.bin", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.CopyN(io.Discard, resp.Body, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Admin.Lock(bg, "agent", "bot", "mass download"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past the guard's check interval: not a timing assertion
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err == nil || n+(1<<20) >= size {
+		t.Fatalf("download went on after the lock: %d more bytes, err %v", n, err)
+	}
+	evs, _ := s.Admin.Audit(bg, client.AuditQuery{Action: "file.read_aborted"})
+	if len(evs.Events) != 1 || evs.Events[0].Decision.Rule != "auth.locked" || evs.Events[0].Principal != "bot" {
+		t.Fatalf("abort events = %+v", evs.Events)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
@@ -103,43 +104,73 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request, p *warden.Princ
 	h.Set("Content-Disposition", "attachment")
 	h.Set("ETag", fmt.Sprintf(`"%d.%d"`, c.File.ID, c.File.Version))
 	h.Set("X-Warden-Version", strconv.Itoa(c.File.Version))
-	content := &failLoud{r: c.Reader}
+	content := &guard{r: c.Reader, last: time.Now(), check: func(sent int64) error {
+		return s.ws.StillAllowed(r.Context(), p, ws, c.File.Path, sent)
+	}}
 	http.ServeContent(w, r, "", c.File.ModTime, content)
 	if err := content.failure(); err != nil {
-		// The headers and earlier, authentic bytes are gone; cut the
-		// connection so no client takes a short body for the whole file.
-		s.log.Error("file content failed mid-stream; aborting the response", "request_id", warden.RequestFrom(r.Context()).ID,
+		// The headers and earlier bytes are gone; cut the connection so no
+		// client takes a short body for the whole file.
+		s.log.Warn("file transfer stopped part-way; aborting the response", "request_id", warden.RequestFrom(r.Context()).ID,
 			"code", warden.ErrorCode(err), "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	return nil
 }
 
-// failLoud remembers a read error of stored content. It must not panic
-// itself: for multi-range requests http.ServeContent reads in a goroutine of
-// its own, where a panic would take the whole server down.
-type failLoud struct {
-	r   io.ReadSeeker
-	mu  sync.Mutex
-	err error
+// guard streams stored content and stops it part-way when it must: a chunk
+// that fails authentication, or a caller that may no longer read (locked,
+// revoked, removed from the workspace while the transfer ran), checked every
+// checkBytes or checkEvery. It must not panic itself: for multi-range
+// requests http.ServeContent reads in a goroutine of its own, where a panic
+// would take the whole server down; the handler aborts instead.
+type guard struct {
+	r     io.ReadSeeker
+	check func(sent int64) error
+	sent  int64
+	due   int64
+	last  time.Time
+	mu    sync.Mutex
+	err   error
 }
 
-func (f *failLoud) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
+const (
+	checkBytes = 64 << 20
+	checkEvery = time.Second
+)
+
+func (g *guard) Read(p []byte) (int, error) {
+	if g.sent >= g.due || time.Since(g.last) >= checkEvery {
+		g.due, g.last = g.sent+checkBytes, time.Now()
+		if g.sent > 0 { // the first bytes were allowed moments ago
+			if err := g.check(g.sent); err != nil {
+				g.fail(err)
+				return 0, err
+			}
+		}
+	}
+	n, err := g.r.Read(p)
+	g.sent += int64(n)
 	if err != nil && err != io.EOF {
-		f.mu.Lock()
-		f.err = err
-		f.mu.Unlock()
+		g.fail(err)
 	}
 	return n, err
 }
 
-func (f *failLoud) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+func (g *guard) Seek(off int64, whence int) (int64, error) { return g.r.Seek(off, whence) }
 
-func (f *failLoud) failure() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.err
+func (g *guard) fail(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err == nil {
+		g.err = err
+	}
+}
+
+func (g *guard) failure() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
 }
 
 // noArchived refuses ?file= where it has no meaning, rather than acting on

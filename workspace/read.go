@@ -78,6 +78,26 @@ func (s *Service) Open(ctx context.Context, actor *warden.Principal, wsName, raw
 	return c, nil
 }
 
+// StillAllowed reports whether actor may still read in wsName: not locked,
+// its token not revoked, still at least a viewer. A long download calls it
+// as it goes, so that a lock or revocation also stops a transfer under way;
+// a refusal is recorded as "file.read_aborted".
+func (s *Service) StillAllowed(ctx context.Context, actor *warden.Principal, wsName, path string, sent int64) error {
+	o := s.begin(ctx, actor, "file.read_aborted", wsName, path)
+	err := s.store.View(ctx, func(tx warden.Tx) error {
+		_, role, err := o.recheck(tx, actor, wsName)
+		if err != nil {
+			return err
+		}
+		return o.need(role, warden.RoleViewer, "read files")
+	})
+	if err == nil {
+		return nil
+	}
+	o.detail("sent", sent)
+	return o.finish(ctx, err)
+}
+
 // locate finds the file an operation that needs min is about, after checking
 // the workspace, the path and the role: the current file at path, or with
 // archived != 0 the archived file of that id (workspace admins only). Below
