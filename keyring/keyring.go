@@ -44,7 +44,14 @@ const (
 	metaInstallID = "install_id"
 	metaKEKGen    = "kek_gen"
 	metaPublicKey = "audit_public_key"
+	metaFormat    = "keyring_format"
 )
+
+// format names the sealing formats and key hierarchy of this package. A data
+// folder written with other formats is refused with a clear message rather
+// than failing later as a wrong key. Changing any format means a new value
+// here and code that still opens the old one.
+const format = "1"
 
 // sealVersion is the first byte of every sealed value, so the format can change.
 const sealVersion = 1
@@ -108,6 +115,9 @@ func create(tx warden.Tx, master []byte) (*Keyring, error) {
 	if err := tx.SetMeta(metaKEKGen, []byte("1")); err != nil {
 		return nil, err
 	}
+	if err := tx.SetMeta(metaFormat, []byte(format)); err != nil {
+		return nil, err
+	}
 	kek := deriveKEK(master, id, 1)
 	for _, p := range []string{PurposeMeta, PurposeIndex, PurposeAudit, PurposeSign} {
 		raw := make([]byte, 32)
@@ -130,6 +140,15 @@ func load(tx warden.Tx, master []byte) (*Keyring, error) {
 	id, err := tx.Meta(metaInstallID)
 	if err != nil {
 		return nil, err
+	}
+	f, err := tx.Meta(metaFormat)
+	switch {
+	case warden.IsCode(err, warden.ENOTFOUND):
+		return nil, errors.New("this data dir was made by a pre-release development build of Warden whose formats this build cannot read; create a new data dir")
+	case err != nil:
+		return nil, err
+	case string(f) != format:
+		return nil, fmt.Errorf("this data dir uses keyring format %q; this Warden reads format %q", f, format)
 	}
 	gen, err := readGen(tx)
 	if err != nil {
