@@ -10,7 +10,7 @@ import (
 func TestOpenRefusesOtherFormatsClearly(t *testing.T) {
 	ctx := context.Background()
 	for name, c := range map[string]struct{ stmt, want string }{
-		"unknown format": {`UPDATE meta SET value = '9' WHERE key = 'keyring_format'`, `format "9"`},
+		"unknown format": {`UPDATE meta SET value = X'39' WHERE key = 'keyring_format'`, `format "9"`},
 		"no format":      {`DELETE FROM meta WHERE key = 'keyring_format'`, "pre-release"},
 	} {
 		t.Run(name, func(t *testing.T) {
