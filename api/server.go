@@ -133,6 +133,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}).ServeHTTP(rw, r)
 		return
 	}
+	// Handler only looks the route up; the mux still serves the request below,
+	// because only its ServeHTTP sets r.Pattern and the path values.
 	handler, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		// No route: let the mux pick 404 or 405 (with Allow), but answer in JSON.

@@ -115,9 +115,8 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		ProfileExists: cfg.HasProfile, AuthFailuresPerMinute: cfg.Limits.AuthFailuresPerMinute, AuthFailureBurst: cfg.Limits.AuthFailureBurst,
 		Logger: a.log,
 	})
-	ids := a.ids
 	ws := workspace.New(a.store, blobs, a.keys, a.audit, workspace.Options{MaxFileSize: int64(cfg.Limits.MaxFileSize), Logger: a.log})
-	if a.BootstrapToken, err = ids.Bootstrap(ctx); err != nil {
+	if a.BootstrapToken, err = a.ids.Bootstrap(ctx); err != nil {
 		return nil, err
 	}
 	if orphans, err := ws.Orphans(ctx); err != nil {
@@ -126,7 +125,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.log.Warn("sealed blobs that no file version references (a crash between upload and commit); they are kept, unreadable without a version",
 			"count", len(orphans), "dir", filepath.Join(dir, blobDir))
 	}
-	a.api = api.New(api.Config{Identity: ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize)})
+	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize)})
 	return a, nil
 }
 

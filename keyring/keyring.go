@@ -122,7 +122,7 @@ func create(tx warden.Tx, master []byte) (*Keyring, error) {
 	for _, p := range []string{PurposeMeta, PurposeIndex, PurposeAudit, PurposeSign} {
 		raw := make([]byte, 32)
 		rand.Read(raw)
-		if err := tx.PutKey(warden.KeyRecord{Purpose: p, KEKGen: 1, Wrapped: wrap(kek, raw, keyAAD(p))}); err != nil {
+		if err := tx.PutKey(warden.KeyRecord{Purpose: p, KEKGen: 1, Wrapped: seal(kek, raw, keyAAD(p))}); err != nil {
 			return nil, err
 		}
 	}
@@ -161,7 +161,7 @@ func load(tx warden.Tx, master []byte) (*Keyring, error) {
 	k := &Keyring{master: master, installID: id, gen: gen, kek: deriveKEK(master, id, gen)}
 	raw := map[string][]byte{}
 	for _, r := range recs {
-		key, err := unwrap(deriveKEK(master, id, r.KEKGen), r.Wrapped, keyAAD(r.Purpose))
+		key, err := open(deriveKEK(master, id, r.KEKGen), r.Wrapped, keyAAD(r.Purpose))
 		if err != nil {
 			return nil, errWrongMasterKey
 		}
@@ -211,7 +211,7 @@ func DataKeyContext(workspaceID, fileID int64, version int, blobID string) strin
 // WrapDataKey wraps key under the current KEK, bound to context (see
 // DataKeyContext). It returns the wrapped key and the KEK generation.
 func (k *Keyring) WrapDataKey(key []byte, context string) ([]byte, int) {
-	return wrap(k.kek, key, dataKeyAAD(context)), k.gen
+	return seal(k.kek, key, dataKeyAAD(context)), k.gen
 }
 
 // OpenDataKey unwraps a data key wrapped under KEK generation gen for context.
@@ -220,7 +220,7 @@ func (k *Keyring) OpenDataKey(wrapped []byte, gen int, aad string) ([]byte, erro
 	if gen != k.gen {
 		kek = deriveKEK(k.master, k.installID, gen)
 	}
-	key, err := unwrap(kek, wrapped, dataKeyAAD(aad))
+	key, err := open(kek, wrapped, dataKeyAAD(aad))
 	if err != nil {
 		return nil, warden.WrapError(warden.EINTEGRITY, err, "a stored data key failed to open")
 	}
@@ -325,12 +325,8 @@ func newGCM(key []byte) cipher.AEAD {
 	return g
 }
 
-func keyAAD(purpose string) []byte                 { return []byte("warden key\x00" + purpose) }
-func dataKeyAAD(obj string) []byte                 { return []byte("warden data key\x00" + obj) }
-func wrap(kek cipher.AEAD, key, aad []byte) []byte { return seal(kek, key, aad) }
-func unwrap(kek cipher.AEAD, w, aad []byte) ([]byte, error) {
-	return open(kek, w, aad)
-}
+func keyAAD(purpose string) []byte { return []byte("warden key\x00" + purpose) }
+func dataKeyAAD(obj string) []byte { return []byte("warden data key\x00" + obj) }
 
 // seal returns version || nonce || ciphertext+tag under a random nonce.
 func seal(a cipher.AEAD, plain, aad []byte) []byte {

@@ -330,7 +330,7 @@ func TestOpenRejectsCorruptKeyRecords(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			short := wrap(deriveKEK(master, id, 1), make([]byte, 16), keyAAD(PurposeSign))
+			short := seal(deriveKEK(master, id, 1), make([]byte, 16), keyAAD(PurposeSign))
 			return tx.PutKey(warden.KeyRecord{Purpose: PurposeSign, KEKGen: 1, Wrapped: short})
 		}, "sign key is missing"},
 		{"meta key wrapped for another purpose", func(tx warden.Tx) error {
@@ -338,7 +338,7 @@ func TestOpenRejectsCorruptKeyRecords(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			w := wrap(deriveKEK(master, id, 1), make([]byte, 32), keyAAD(PurposeAudit))
+			w := seal(deriveKEK(master, id, 1), make([]byte, 32), keyAAD(PurposeAudit))
 			return tx.PutKey(warden.KeyRecord{Purpose: PurposeMeta, KEKGen: 1, Wrapped: w})
 		}, "master key"},
 	}

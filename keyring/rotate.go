@@ -47,11 +47,11 @@ func Rotate(ctx context.Context, store warden.Store, master, newMaster []byte, p
 			return err
 		}
 		for _, r := range recs {
-			raw, err := unwrap(deriveKEK(master, old.installID, r.KEKGen), r.Wrapped, keyAAD(r.Purpose))
+			raw, err := open(deriveKEK(master, old.installID, r.KEKGen), r.Wrapped, keyAAD(r.Purpose))
 			if err != nil {
 				return errWrongMasterKey
 			}
-			r.KEKGen, r.Wrapped = res.ToGeneration, wrap(next, raw, keyAAD(r.Purpose))
+			r.KEKGen, r.Wrapped = res.ToGeneration, seal(next, raw, keyAAD(r.Purpose))
 			if err := tx.PutKey(r); err != nil {
 				return err
 			}
@@ -80,7 +80,7 @@ func Rotate(ctx context.Context, store warden.Store, master, newMaster []byte, p
 				if err != nil {
 					return fmt.Errorf("file %d version %d: %w", vk.FileID, vk.Version, err)
 				}
-				if err := tx.SetVersionKey(vk.FileID, vk.Version, wrap(next, key, dataKeyAAD(context)), res.ToGeneration); err != nil {
+				if err := tx.SetVersionKey(vk.FileID, vk.Version, seal(next, key, dataKeyAAD(context)), res.ToGeneration); err != nil {
 					return err
 				}
 				res.DataKeys++
