@@ -31,6 +31,9 @@ type Config struct {
 	Audit       *audit.Log
 	Logger      *slog.Logger
 	MaxFileSize int64
+	// Model serves the model plane under /llm/ (it authenticates and
+	// audits on its own, in the providers' protocols); nil: not served.
+	Model http.Handler
 }
 
 // Server serves the API.
@@ -40,6 +43,7 @@ type Server struct {
 	audit   *audit.Log
 	log     *slog.Logger
 	maxFile int64
+	model   http.Handler
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -49,7 +53,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -93,6 +97,10 @@ func (s *Server) routes() {
 	}
 
 	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
+
+	if s.model != nil {
+		m.Handle("/llm/", s.model)
+	}
 }
 
 // ServeHTTP adds a request id, refuses non-canonical paths, logs the request

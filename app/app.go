@@ -125,7 +125,11 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.log.Warn("sealed blobs that no file version references (a crash between upload and commit); they are kept, unreadable without a version",
 			"count", len(orphans), "dir", filepath.Join(dir, blobDir))
 	}
-	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize)})
+	model, err := newModelPlane(ctx, cfg, opts.Getenv, a.ids, a.audit, a)
+	if err != nil {
+		return nil, err
+	}
+	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize), Model: model})
 	return a, nil
 }
 

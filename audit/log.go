@@ -44,6 +44,30 @@ type Log struct {
 	mu      sync.RWMutex // guards closed against Record
 	closed  bool
 	onClose sync.Once
+
+	subs []func(warden.Event)
+}
+
+// Subscribe has fn called with every event once it is committed, in chain
+// order. Call it while wiring, before the log is used. fn runs on the
+// committing goroutine, so it must be quick and must not block: the
+// planes use it to keep in-memory state (labels, detection windows) in step
+// with the record.
+func (l *Log) Subscribe(fn func(warden.Event)) { l.subs = append(l.subs, fn) }
+
+func (l *Log) notify(evs []*warden.Event) {
+	for _, ev := range evs {
+		for _, fn := range l.subs {
+			fn(*ev)
+		}
+	}
+}
+
+// recordingTx notes the events appended in an Update, to announce them
+// once the transaction commits.
+type recordingTx struct {
+	warden.Tx
+	events *[]*warden.Event
 }
 
 type pending struct {
@@ -130,7 +154,13 @@ func (l *Log) Append(tx warden.Tx, ev *warden.Event) error {
 	if err != nil {
 		return err
 	}
-	return l.write(tx, p)
+	if err := l.write(tx, p); err != nil {
+		return err
+	}
+	if rt, ok := tx.(*recordingTx); ok {
+		*rt.events = append(*rt.events, ev)
+	}
+	return nil
 }
 
 func (l *Log) write(tx warden.Tx, p *prepared) error {
@@ -202,10 +232,15 @@ func (l *Log) Record(ctx context.Context, ev *warden.Event) error {
 // Update runs fn in a write transaction of store and, if it commits, marks
 // the request in ctx as audited: fn must Append the request's event.
 func (l *Log) Update(ctx context.Context, fn func(tx warden.Tx) error) error {
-	if err := l.store.Update(ctx, fn); err != nil {
+	var appended []*warden.Event
+	if err := l.store.Update(ctx, func(tx warden.Tx) error {
+		appended = appended[:0] // a retried transaction starts over
+		return fn(&recordingTx{Tx: tx, events: &appended})
+	}); err != nil {
 		return err
 	}
 	warden.MarkAudited(ctx)
+	l.notify(appended)
 	return nil
 }
 
@@ -252,6 +287,8 @@ func (l *Log) commit(batch []*pending) {
 		for _, p := range batch {
 			if err != nil {
 				l.opts.Logger.Error("audit append failed", "action", p.prep.ev.Action, "err", err)
+			} else {
+				l.notify([]*warden.Event{p.prep.ev})
 			}
 			p.done <- err
 		}

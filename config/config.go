@@ -32,6 +32,9 @@ type Config struct {
 	Limits   Limits             `yaml:"limits"`
 	Audit    Audit              `yaml:"audit"`
 	Profiles map[string]Profile `yaml:"profiles"`
+
+	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
+	LLM       LLM                 `yaml:"llm"`
 }
 
 // TLS enables HTTPS on the listener. Both files are PEM.
@@ -67,7 +70,8 @@ type Audit struct {
 // Profile is a named set of policies an agent is created with. The
 // tool, model and network planes add their sections to it.
 type Profile struct {
-	Description string `yaml:"description"`
+	Description string     `yaml:"description"`
+	LLM         *LLMLimits `yaml:"llm"` // model-plane limits; the global llm.limits if unset
 }
 
 // Default returns the built-in configuration.
@@ -78,6 +82,7 @@ func Default() *Config {
 		Log:    Log{Level: "info", Format: "text"},
 		Limits: Limits{MaxFileSize: 8 << 30, AuthFailuresPerMinute: 60, AuthFailureBurst: 20},
 		Audit:  Audit{CheckpointEvery: 256, CheckpointInterval: Duration(10 * time.Second)},
+		LLM:    defaultLLM(),
 	}
 }
 
@@ -156,16 +161,16 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("profiles.%s: %w", name, err)
 		}
 	}
-	return nil
+	return c.validateLLM()
 }
 
 func validName(s string) error {
 	if s == "" || len(s) > 63 {
-		return errors.New("a profile name has 1 to 63 characters")
+		return errors.New("a name has 1 to 63 characters")
 	}
 	for i, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0) {
-			return errors.New("a profile name has only lowercase letters, digits and '-'")
+			return errors.New("a name has only lowercase letters, digits and '-'")
 		}
 	}
 	return nil
@@ -199,7 +204,7 @@ func walkEnv(t reflect.Type, prefix string, fn func(string, []int), index []int)
 		idx := append(append([]int{}, index...), i)
 		if f.Type.Kind() == reflect.Struct && !isScalar(f.Type) {
 			walkEnv(f.Type, name, fn, idx)
-		} else if f.Type.Kind() != reflect.Map {
+		} else if f.Type.Kind() != reflect.Map && f.Type.Kind() != reflect.Slice {
 			fn(name, idx)
 		}
 	}
@@ -240,6 +245,12 @@ func setScalar(fv reflect.Value, s string) error {
 			return errors.New("not an integer")
 		}
 		fv.SetInt(n)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return errors.New("not a number")
+		}
+		fv.SetFloat(f)
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {

@@ -107,6 +107,9 @@ func (s *Service) locate(tx warden.Tx, o *op, actor *warden.Principal, wsName, r
 	if err != nil {
 		return "", "", nil, err
 	}
+	// The label travels with the event: the model plane marks an agent
+	// that read confidential data by it.
+	o.detail("label", string(ws.Label))
 	path, err := s.cleanPath(o, rawPath)
 	if err != nil {
 		return "", "", nil, err

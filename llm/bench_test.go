@@ -1,0 +1,89 @@
+package llm_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/dlp"
+	"github.com/wardenhq/warden/injection"
+	"github.com/wardenhq/warden/llm"
+)
+
+type benchAuth struct{}
+
+func (benchAuth) Authenticate(context.Context, string) (*warden.Principal, error) {
+	return &warden.Principal{Name: "bench", Kind: warden.KindAgent, Profile: "default"}, nil
+}
+
+type benchAudit struct{}
+
+func (benchAudit) Record(context.Context, *warden.Event) error { return nil }
+
+// benchRequest is an OpenClaw-like chat request of about size bytes.
+func benchRequest(size int, stream bool) []byte {
+	var sys strings.Builder
+	para := "You are a careful assistant working in a repository. Read files before editing them, keep changes small, and explain each step. " +
+		"func handler(w http.ResponseWriter, r *http.Request) { if err := r.ParseForm(); err != nil { http.Error(w, err.Error(), 400); return } }\n" +
+		"Logs: 2026-11-25T10:00:00Z INFO request id=8f3a2c status=200 duration=12ms path=/api/v1/items\n"
+	for sys.Len() < size-600 {
+		sys.WriteString(para)
+	}
+	user := "Please email jane.doe@acme-corp.com or call +1 (415) 555-0132 about card 4539 1488 0343 6467. Regards, Margaret Thompson.\n" +
+		"Runtime: agent=main | session=agent:main:bench | sessionId=1"
+	m := map[string]any{"model": "fake-model", "messages": []any{
+		map[string]any{"role": "system", "content": sys.String()},
+		map[string]any{"role": "user", "content": user},
+		map[string]any{"role": "tool", "tool_call_id": "c1", "content": "README.md\ngo.mod\ncmd/\n" + sys.String()[:1000]},
+	}}
+	if stream {
+		m["stream"] = true
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// BenchmarkProxyOverhead measures the proxy's own work on an 8 KB chat
+// request (every recognizer on, injection scoring on, audit stubbed out):
+// the in-process cost behind bench/llm's added latency.
+func BenchmarkProxyOverhead(b *testing.B) {
+	reply := []byte(`{"id":"c1","object":"chat.completion","created":1,"model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":"I saw <EMAIL_1> and <PERSON_1>."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}`)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(reply)
+	}))
+	defer up.Close()
+	engine, err := dlp.New(dlp.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	det := injection.New(injection.Options{})
+	cfg := config.Default()
+	cfg.LLM.Limits = config.LLMLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 60}
+	p, err := llm.New(llm.Options{
+		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: up.URL + "/v1"}},
+		LLM:       cfg.LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine,
+		Injection: func(s string) llm.InjectionResult { r := det.Scan(s); return llm.InjectionResult{Score: r.Score} },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchRequest(8<<10, false)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/llm/up/v1/chat/completions", bytes.NewReader(body))
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package llm
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/wardenhq/warden/dlp"
+)
+
+// chatStream rewrites OpenAI chat completion chunks. Text (delta.content)
+// streams through restore and filter piece by piece. Tool calls are held
+// until their choice finishes and then sent whole: a call cut half-way
+// (its arguments held a private key) must not reach the agent at all, and
+// agents act on a tool call only once it is complete anyway.
+type chatStream struct {
+	c     *call
+	out   *flusher
+	text  map[int]*dlp.Stream // by choice
+	calls map[[2]int]*heldCall
+	last  map[string]any // the last chunk, a template for our own
+}
+
+// heldCall is a tool call being assembled: its fields from the first
+// chunk, its arguments restored and filtered as they arrive.
+type heldCall struct {
+	fields map[string]any // id, type, function.name ...
+	args   *dlp.Stream
+	buf    strings.Builder
+}
+
+func newChatStream(c *call, out *flusher) *chatStream {
+	return &chatStream{c: c, out: out, text: map[int]*dlp.Stream{}, calls: map[[2]int]*heldCall{}}
+}
+
+func (s *chatStream) handle(ev *event) bool {
+	if string(ev.Data) == "[DONE]" {
+		s.out.raw(ev)
+		return true
+	}
+	chunk, err := decodeObject(ev.Data)
+	if err != nil {
+		s.out.raw(ev)
+		return true
+	}
+	s.last = chunk
+	s.c.usage(chunk)
+	choices, _ := chunk["choices"].([]any)
+	if len(choices) == 0 && chunk["usage"] != nil && s.c.usageAdded {
+		return true // usage Warden asked for; the client did not
+	}
+	changed, empty := false, len(choices) > 0
+	for _, ch := range choices {
+		choice, ok := ch.(map[string]any)
+		if !ok {
+			empty = false
+			continue
+		}
+		idx := intOf(choice["index"])
+		delta, _ := choice["delta"].(map[string]any)
+		if delta == nil {
+			delta = map[string]any{}
+			choice["delta"] = delta
+		}
+		if text, ok := delta["content"].(string); ok {
+			delta["content"] = s.stream(idx).Push(text)
+			changed = true
+		}
+		if tcs, ok := delta["tool_calls"]; ok {
+			s.hold(idx, tcs)
+			delete(delta, "tool_calls")
+			changed = true
+		}
+		finished := choice["finish_reason"] != nil
+		if finished {
+			changed = true
+			if !s.finishChoice(idx, chunk, choice) {
+				return false
+			}
+		}
+		if st := s.text[idx]; st != nil && st.Blocked != nil {
+			s.c.collect(st)
+			s.cut(chunk, choice)
+			return false
+		}
+		if len(delta) > 0 && (len(delta) > 1 || delta["content"] != "") || finished || choice["logprobs"] != nil {
+			empty = false
+		}
+	}
+	switch {
+	case empty:
+		return true // only held tool call pieces: nothing to send yet
+	case !changed:
+		s.out.raw(ev)
+	default:
+		b, err := json.Marshal(chunk)
+		if err != nil {
+			s.out.raw(ev)
+			return true
+		}
+		s.out.event(ev.Name, b)
+	}
+	return true
+}
+
+func (s *chatStream) stream(idx int) *dlp.Stream {
+	st := s.text[idx]
+	if st == nil {
+		st = s.c.newTextStream(false)
+		s.text[idx] = st
+	}
+	return st
+}
+
+// hold adds tool call pieces to the calls being assembled.
+func (s *chatStream) hold(choice int, tcs any) {
+	for _, tc := range objects(tcs) {
+		k := [2]int{choice, intOf(tc["index"])}
+		h := s.calls[k]
+		if h == nil {
+			h = &heldCall{fields: map[string]any{}, args: s.c.newTextStream(true)}
+			s.calls[k] = h
+		}
+		for f, v := range tc {
+			if f != "function" && f != "index" {
+				h.fields[f] = v
+			}
+		}
+		fn, _ := tc["function"].(map[string]any)
+		if name, ok := fn["name"].(string); ok && name != "" {
+			h.fields["name"] = name
+		}
+		if a, ok := fn["arguments"].(string); ok {
+			h.buf.WriteString(h.args.Push(a))
+		}
+	}
+}
+
+// finishChoice releases what a choice holds as its stream ends: the rest of
+// its text into the finishing chunk, and its tool calls, whole, in a chunk
+// of their own before it. It returns false if the reply was cut.
+func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
+	delta := choice["delta"].(map[string]any)
+	if st := s.text[idx]; st != nil {
+		if rest := st.Flush(); rest != "" {
+			prev, _ := delta["content"].(string)
+			delta["content"] = prev + rest
+		}
+		s.c.collect(st)
+		if st.Blocked != nil {
+			s.cut(chunk, choice)
+			return false
+		}
+	}
+	var keys [][2]int
+	for k := range s.calls {
+		if k[0] == idx {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b [2]int) int { return a[1] - b[1] })
+	var calls []any
+	for _, k := range keys {
+		h := s.calls[k]
+		delete(s.calls, k)
+		h.buf.WriteString(h.args.Flush())
+		s.c.collect(h.args)
+		if h.args.Blocked != nil {
+			s.cut(chunk, choice)
+			return false
+		}
+		tc := maps.Clone(h.fields)
+		name, _ := tc["name"].(string)
+		delete(tc, "name")
+		tc["index"] = k[1]
+		tc["function"] = map[string]any{"name": name, "arguments": h.buf.String()}
+		calls = append(calls, tc)
+	}
+	if len(calls) > 0 {
+		s.out.json("", s.chunk(map[string]any{"index": idx, "delta": map[string]any{"tool_calls": calls}, "finish_reason": nil}))
+	}
+	return true
+}
+
+// chunk makes a chunk of our own, shaped like the upstream's.
+func (s *chatStream) chunk(choices ...any) map[string]any {
+	return map[string]any{"id": s.last["id"], "object": "chat.completion.chunk", "created": s.last["created"], "model": s.last["model"], "choices": choices}
+}
+
+// cut ends the reply: what was released so far, then a notice in place of
+// the rest, a stop, and [DONE]. Held tool calls are dropped unsent.
+func (s *chatStream) cut(chunk, choice map[string]any) {
+	delta, _ := choice["delta"].(map[string]any)
+	prev, _ := delta["content"].(string)
+	delta["content"] = prev + "\n\n" + s.c.outputBlockedText()
+	delete(delta, "tool_calls")
+	choice["finish_reason"] = "stop"
+	chunk["choices"] = []any{choice}
+	s.out.json("", chunk)
+	s.out.done()
+}
+
+// end releases text still held if the upstream ended without a finish
+// reason. Unfinished tool calls are dropped: half a call is not a call.
+func (s *chatStream) end() {
+	for idx, st := range s.text {
+		if st.Pending() && s.c.outBlocked == "" && s.out.err == nil && s.last != nil {
+			rest := st.Flush()
+			if rest != "" && st.Blocked == nil {
+				s.out.json("", s.chunk(map[string]any{"index": idx, "delta": map[string]any{"content": rest}, "finish_reason": nil}))
+			}
+		}
+		s.c.collect(st)
+	}
+	for _, h := range s.calls {
+		s.c.collect(h.args)
+	}
+}
