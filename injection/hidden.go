@@ -1,6 +1,7 @@
 package injection
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -311,7 +312,7 @@ func legitZeroWidth(r rune, at int, prev, next rune) bool {
 func zeroWidthBits(run string) []string {
 	var syms []rune
 	for _, r := range run {
-		if !slicesContains(syms, r) {
+		if !slices.Contains(syms, r) {
 			syms = append(syms, r)
 			if len(syms) > 2 {
 				return nil
@@ -340,15 +341,6 @@ func zeroWidthBits(run string) []string {
 		}
 	}
 	return out
-}
-
-func slicesContains(s []rune, r rune) bool {
-	for _, x := range s {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // isEmojiPart reports characters that appear on either side of a ZWJ in an

@@ -3,7 +3,9 @@ package injection
 import (
 	"bufio"
 	"encoding/json"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -79,8 +81,8 @@ func TestEvaluation(t *testing.T) {
 	precision := float64(tp) / float64(max(tp+fp, 1))
 	recall := float64(tp) / float64(max(tp+fn, 1))
 	f1 := 2 * precision * recall / max(precision+recall, 1e-9)
-	for cat, pc := range perCat {
-		t.Logf("category %-20s %d/%d", cat, pc[0], pc[1])
+	for _, cat := range slices.Sorted(maps.Keys(perCat)) {
+		t.Logf("category %-20s %d/%d correct", cat, perCat[cat][0], perCat[cat][1])
 	}
 	t.Logf("cases=%d tp=%d fp=%d fn=%d tn=%d precision=%.3f recall=%.3f F1=%.3f", len(cases), tp, fp, fn, tn, precision, recall, f1)
 	if precision < 0.9 {

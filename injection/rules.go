@@ -170,14 +170,16 @@ func containsAny(b []byte, words []string) bool {
 
 // describedCues before a match mark prose about injection rather than
 // injection itself: security articles, research, detector documentation.
+// Words an attack could use in passing ("malicious", "filter", "detect")
+// are left out, since each cue is a way to switch the discount on.
 var describedCues = []string{
 	"for example", "for instance", "e.g.", "such as", "example of", "examples", "an example",
-	"attacker", "adversar", "malicious", "prompt injection", "injection attack", "jailbreak prompt",
+	"attacker", "adversar", "prompt injection", "injection attack", "jailbreak prompt",
 	"known as", "phrases like", "phrase like", "strings like", "string like", "text like", "prompts like",
 	"commands like", "instructions like", "sentences like", "messages like", "lines like",
 	"researchers", "research", "technique", "payload", "exploit", "classic", "red team", "red-team",
 	"might say", "may say", "could say", "might contain", "may contain", "could contain", "might read",
-	"detect", "filter", "classifier", "flagged", "blocked", "the phrase", "the string",
+	"classifier", "the phrase", "the string",
 	// Test suites and corpora of detectors hold payloads as data.
 	"tests = [", "test_", "_test", "testcase", "test case", "fixture", "corpus", "dataset", "samples = [", "examples = [", "payloads = [",
 }
@@ -227,7 +229,7 @@ func framing(m *match) (factor float64, described bool) {
 }
 
 // compileRules prepares a rule table at package initialisation and builds
-// the keyword automaton that routes keyword hits to rules and need words to
+// the keyword trie that routes keyword hits to rules and need words to
 // need groups.
 func compileRules(rs []rule) *ruleSet {
 	set := &ruleSet{rules: rs}
