@@ -135,7 +135,7 @@ func (c *call) forward(upstream fmt.Stringer) {
 	if c.ep == epChat && c.stream {
 		c.usageAdded = askForUsage(req)
 	}
-	body, err := json.Marshal(req)
+	body, err := marshal(req)
 	if err != nil {
 		c.finish(fmt.Errorf("encode upstream request: %w", err))
 		return
@@ -213,7 +213,7 @@ func (c *call) relayJSON(resp *http.Response) {
 		c.writeRefusal(c.outputBlockedText())
 		return
 	}
-	out, _ := json.Marshal(doc)
+	out, _ := marshal(doc)
 	copyHeaders(c.w.Header(), resp.Header)
 	c.w.Header().Set("Content-Type", "application/json")
 	// With a length the client has the whole reply once the bytes are
@@ -346,8 +346,14 @@ func (c *call) recordErr() error {
 	setIf(d, "tokens_out", c.tokensOut, c.tokensOut > 0)
 	setIf(d, "first_byte_ms", c.firstByte.Milliseconds(), c.firstByte > 0)
 	setIf(d, "label", c.label, c.label != "")
-	setIf(d, "redacted", counts(c.redacted), len(c.redacted) > 0)
-	setIf(d, "masked", counts(c.masked), len(c.masked) > 0)
+	// A refused request sent nothing: what DLP found in it is "found",
+	// not "redacted".
+	found, maskedKey := "redacted", "masked"
+	if c.decision.Effect == warden.Deny && c.decision.Rule != "llm.output" {
+		found, maskedKey = "found", "found_masked"
+	}
+	setIf(d, found, counts(c.redacted), len(c.redacted) > 0)
+	setIf(d, maskedKey, counts(c.masked), len(c.masked) > 0)
 	setIf(d, "allowed", counts(c.allowed), len(c.allowed) > 0)
 	setIf(d, "blocked", typeNames(c.blocked), len(c.blocked) > 0)
 	setIf(d, "output_masked", counts(c.outMasked), len(c.outMasked) > 0)
@@ -499,4 +505,16 @@ func newNonce() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// marshal encodes v as JSON without HTML escaping: bodies keep '<', '>'
+// and '&' as they came (placeholders stay readable, sizes stay the same).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -38,7 +38,7 @@ func (f *flusher) event(name string, data []byte) {
 }
 
 func (f *flusher) json(name string, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		f.err = err
 		return

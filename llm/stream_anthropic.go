@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/wardenhq/warden/dlp"
@@ -67,7 +66,7 @@ func (s *anthropicStream) handle(ev *event) bool {
 				s.cut(idx, d["text"].(string), true)
 				return false
 			}
-			b, _ := json.Marshal(doc)
+			b, _ := marshal(doc)
 			s.out.event(ev.Name, b)
 			return true
 		}

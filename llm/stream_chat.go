@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -94,7 +93,7 @@ func (s *chatStream) handle(ev *event) bool {
 	case !changed:
 		s.out.raw(ev)
 	default:
-		b, err := json.Marshal(chunk)
+		b, err := marshal(chunk)
 		if err != nil {
 			s.out.raw(ev)
 			return true

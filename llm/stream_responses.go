@@ -1,8 +1,6 @@
 package llm
 
 import (
-	"encoding/json"
-
 	"github.com/wardenhq/warden/dlp"
 )
 
@@ -77,13 +75,13 @@ func (s *responsesStream) emit(ev *event, doc map[string]any, st *dlp.Stream) bo
 	if st.Blocked != nil {
 		s.c.collect(st)
 		if d := str(doc["delta"]); d != "" {
-			b, _ := json.Marshal(doc)
+			b, _ := marshal(doc)
 			s.out.event(ev.Name, b)
 		}
 		s.cut()
 		return false
 	}
-	b, _ := json.Marshal(doc)
+	b, _ := marshal(doc)
 	s.out.event(ev.Name, b)
 	return true
 }
@@ -104,7 +102,7 @@ func (s *responsesStream) whole(ev *event, doc map[string]any) bool {
 		s.cut()
 		return false
 	}
-	b, _ := json.Marshal(doc)
+	b, _ := marshal(doc)
 	s.out.event(ev.Name, b)
 	return true
 }
