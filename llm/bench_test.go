@@ -87,3 +87,51 @@ func BenchmarkProxyOverhead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkProxyStream measures the proxy's work on a streamed reply of 64
+// pieces (restore and output filter on every piece), calls in parallel.
+func BenchmarkProxyStream(b *testing.B) {
+	text := "I saw: <EMAIL_1> and <PERSON_1>. Here is a summary of the repository layout and what to change next, step by step. "
+	for len(text) < 64*8 {
+		text += "The handler parses the form and returns errors as plain text; switch it to JSON. "
+	}
+	var events bytes.Buffer
+	piece := len(text) / 64
+	for i := range 64 {
+		c, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake-model",
+			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": text[i*piece : (i+1)*piece]}, "finish_reason": nil}}})
+		events.WriteString("data: " + string(c) + "\n\n")
+	}
+	events.WriteString(`data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n")
+	events.WriteString(`data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[],"usage":{"prompt_tokens":2000,"completion_tokens":100,"total_tokens":2100}}` + "\n\ndata: [DONE]\n\n")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(events.Bytes())
+	}))
+	defer up.Close()
+	engine, err := dlp.New(dlp.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.LLM.Limits = config.LLMLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 60}
+	p, err := llm.New(llm.Options{
+		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: up.URL + "/v1"}},
+		LLM:       cfg.LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchRequest(2<<10, true)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("POST", "/llm/up/v1/chat/completions", bytes.NewReader(body))
+			w := httptest.NewRecorder()
+			p.ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	})
+}

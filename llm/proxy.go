@@ -67,6 +67,7 @@ type Proxy struct {
 	labels    *labels
 	dlpPolicy dlp.Policy
 	outPolicy dlp.Policy
+	outDLP    *dlp.Engine // the engine restricted to the filtered types
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -109,6 +110,13 @@ func New(opts Options) (*Proxy, error) {
 		log:       opts.Logger,
 		now:       opts.Now,
 	}
+	var filtered []dlp.Type
+	for t, a := range p.outPolicy {
+		if a == dlp.Mask || a == dlp.Block {
+			filtered = append(filtered, t)
+		}
+	}
+	p.outDLP = opts.DLP.Only(filtered...)
 	for name, c := range opts.Providers {
 		pr, err := newProvider(name, c, opts.Keys[name])
 		if err != nil {

@@ -78,6 +78,20 @@ func (s *sseReader) Next() (*event, error) {
 	}
 }
 
+// eventReady reports whether a whole event is already buffered, so that
+// reading it will not wait for the upstream.
+func (s *sseReader) eventReady() bool {
+	if len(s.lines) > 0 {
+		return true
+	}
+	n := s.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := s.r.Peek(n)
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\r\n\r\n")) || bytes.Contains(b, []byte("\r\r"))
+}
+
 // rawBytes returns the event's bytes as received, or nil if they cannot be
 // told apart from the next event's.
 func (s *sseReader) rawBytes(trim bool) []byte {

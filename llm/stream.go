@@ -16,6 +16,10 @@ type flusher struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	err error
+	// manual leaves flushing to the caller, who flushes whenever it would
+	// otherwise wait for the upstream: events that arrived together leave
+	// together, and none waits for a later one.
+	manual bool
 }
 
 func newFlusher(w http.ResponseWriter) *flusher {
@@ -33,7 +37,9 @@ func (f *flusher) flush() {
 func (f *flusher) event(name string, data []byte) {
 	if f.err == nil {
 		f.err = writeEvent(f.w, name, data)
-		f.flush()
+		if !f.manual {
+			f.flush()
+		}
 	}
 }
 
@@ -49,7 +55,9 @@ func (f *flusher) json(name string, v any) {
 func (f *flusher) raw(ev *event) {
 	if f.err == nil {
 		f.err = writeRaw(f.w, ev)
-		f.flush()
+		if !f.manual {
+			f.flush()
+		}
 	}
 }
 
@@ -87,7 +95,11 @@ func (c *call) relayStream(resp *http.Response) {
 		sh = newChatStream(c, out)
 	}
 	rd := newSSEReader(resp.Body)
+	out.manual = true
 	for out.err == nil {
+		if !rd.eventReady() {
+			out.flush() // about to wait for the upstream: send what we have
+		}
 		ev, err := rd.Next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && c.r.Context().Err() == nil {
@@ -101,6 +113,7 @@ func (c *call) relayStream(resp *http.Response) {
 		}
 	}
 	sh.end()
+	out.flush()
 	if (out.err != nil || c.r.Context().Err() != nil) && c.errCode == "" {
 		c.errCode = "client_gone"
 	}

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -19,6 +20,80 @@ type chatStream struct {
 	text  map[int]*dlp.Stream // by choice
 	calls map[[2]int]*heldCall
 	last  map[string]any // the last chunk, a template for our own
+	// lastRaw is the last chunk when the fast path did not decode it.
+	lastRaw []byte
+}
+
+// fast handles the common chunk — one choice, a text delta, no tool calls,
+// no finish, no usage — by splicing the released text into the chunk's
+// bytes. done is false when the chunk needs the full path.
+func (s *chatStream) fast(ev *event) (done, cont bool) {
+	d := ev.Data
+	if _, _, ok := valueSpan(d, "choices", 1); ok {
+		return false, false
+	}
+	if us, ue, ok := valueSpan(d, "usage"); ok && !isNull(d, us, ue) {
+		return false, false
+	}
+	if fs, fe, ok := valueSpan(d, "choices", 0, "finish_reason"); ok && !isNull(d, fs, fe) {
+		return false, false
+	}
+	if _, _, ok := valueSpan(d, "choices", 0, "delta", "tool_calls"); ok {
+		return false, false
+	}
+	cs, ce, ok := valueSpan(d, "choices", 0, "delta", "content")
+	if !ok || d[cs] != '"' {
+		return false, false
+	}
+	is, ie, ok := valueSpan(d, "choices", 0, "index")
+	if !ok {
+		return false, false
+	}
+	var text string
+	var idx int
+	if json.Unmarshal(d[cs:ce], &text) != nil || json.Unmarshal(d[is:ie], &idx) != nil {
+		return false, false
+	}
+	st := s.stream(idx)
+	released := st.Push(text)
+	if st.Blocked != nil {
+		// The cut needs the chunk as a document.
+		chunk, err := decodeObject(d)
+		if err != nil {
+			return false, false
+		}
+		s.c.collect(st)
+		choice := chunk["choices"].([]any)[0].(map[string]any)
+		choice["delta"].(map[string]any)["content"] = released
+		s.last = chunk
+		s.cut(chunk, choice)
+		return true, false
+	}
+	s.last, s.lastRaw = nil, d
+	if released == text {
+		s.out.raw(ev)
+		return true, true
+	}
+	q, err := marshal(released)
+	if err != nil {
+		return false, false
+	}
+	out := make([]byte, 0, len(d)-(ce-cs)+len(q))
+	out = append(append(append(out, d[:cs]...), q...), d[ce:]...)
+	s.out.event(ev.Name, out)
+	return true, true
+}
+
+// template returns the last chunk as a document, for chunks of our own.
+func (s *chatStream) template() map[string]any {
+	if s.last == nil && s.lastRaw != nil {
+		s.last, _ = decodeObject(s.lastRaw)
+		s.lastRaw = nil
+	}
+	if s.last == nil {
+		return map[string]any{}
+	}
+	return s.last
 }
 
 // heldCall is a tool call being assembled: its fields from the first
@@ -38,12 +113,15 @@ func (s *chatStream) handle(ev *event) bool {
 		s.out.raw(ev)
 		return true
 	}
+	if done, cont := s.fast(ev); done {
+		return cont
+	}
 	chunk, err := decodeObject(ev.Data)
 	if err != nil {
 		s.out.raw(ev)
 		return true
 	}
-	s.last = chunk
+	s.last, s.lastRaw = chunk, nil
 	s.c.usage(chunk)
 	choices, _ := chunk["choices"].([]any)
 	if len(choices) == 0 && chunk["usage"] != nil && s.c.usageAdded {
@@ -184,7 +262,8 @@ func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
 
 // chunk makes a chunk of our own, shaped like the upstream's.
 func (s *chatStream) chunk(choices ...any) map[string]any {
-	return map[string]any{"id": s.last["id"], "object": "chat.completion.chunk", "created": s.last["created"], "model": s.last["model"], "choices": choices}
+	t := s.template()
+	return map[string]any{"id": t["id"], "object": "chat.completion.chunk", "created": t["created"], "model": t["model"], "choices": choices}
 }
 
 // cut ends the reply: what was released so far, then a notice in place of
@@ -204,7 +283,7 @@ func (s *chatStream) cut(chunk, choice map[string]any) {
 // reason. Unfinished tool calls are dropped: half a call is not a call.
 func (s *chatStream) end() {
 	for idx, st := range s.text {
-		if st.Pending() && s.c.outBlocked == "" && s.out.err == nil && s.last != nil {
+		if st.Pending() && s.c.outBlocked == "" && s.out.err == nil && (s.last != nil || s.lastRaw != nil) {
 			rest := st.Flush()
 			if rest != "" && st.Blocked == nil {
 				s.out.json("", s.chunk(map[string]any{"index": idx, "delta": map[string]any{"content": rest}, "finish_reason": nil}))

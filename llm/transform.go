@@ -36,7 +36,7 @@ func (c *call) outputFilter() *dlp.OutputFilter {
 	if len(c.p.outPolicy) == 0 {
 		return nil
 	}
-	return &dlp.OutputFilter{Engine: c.p.opts.DLP, Actions: c.p.outPolicy, FromInput: func(t dlp.Type, v string) bool {
+	return &dlp.OutputFilter{Engine: c.p.outDLP, Actions: c.p.outPolicy, FromInput: func(t dlp.Type, v string) bool {
 		return c.inputSeen[string(t)+"\x00"+v]
 	}}
 }

@@ -7,7 +7,10 @@
 // Latency: sequential non-streamed chat calls with an 8 KB request (prose
 // with personal data, and code), p50 and p99 of each side and of the added
 // time. Throughput: 256 concurrent clients streaming replies for a fixed
-// time, completed streams per second through Warden as a ratio to direct.
+// time, completed streams per second through Warden as a ratio to direct;
+// -pace spaces the pieces as a model writing tokens would, so the run
+// measures Warden under many open streams rather than a CPU race between
+// the fake, the client and Warden on the same cores.
 package main
 
 import (
@@ -39,6 +42,7 @@ func main() {
 	streams := flag.Int("streams", 256, "concurrent streaming clients for throughput")
 	duration := flag.Duration("duration", 10*time.Second, "throughput run per side")
 	chunks := flag.Int("chunks", 64, "pieces per streamed reply")
+	pace := flag.Duration("pace", 0, "pause between streamed pieces (a real model writes ~50-100 tokens/s; 0 = as fast as the CPU allows)")
 	bin := flag.String("warden", "", "warden binary (default: build ./cmd/warden)")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "warden-bench-llm-")
@@ -51,7 +55,7 @@ func main() {
 			check(fmt.Errorf("build: %v\n%s", err, out))
 		}
 	}
-	up := startUpstream(*chunks)
+	up := startUpstream(*chunks, *pace)
 	defer up.Close()
 	w, err := startWarden(*bin, dir, up.URL)
 	check(err)
@@ -105,7 +109,7 @@ func main() {
 	ds := throughput(hc, direct, sbody, *streams, *duration)
 	ws := throughput(hc, via, sbody, *streams, *duration)
 	ds2 := throughput(hc, direct, sbody, *streams, *duration)
-	fmt.Printf("streams                %d concurrent, %d pieces each, %s per side\n", *streams, *chunks, *duration)
+	fmt.Printf("streams                %d concurrent, %d pieces each, %s apart, %s per side\n", *streams, *chunks, *pace, *duration)
 	fmt.Printf("direct                 %.0f streams/s (before) %.0f streams/s (after)\n", ds, ds2)
 	fmt.Printf("warden                 %.0f streams/s\n", ws)
 	fmt.Printf("throughput ratio       %.2f (goal >= 0.80)\n", ws/((ds+ds2)/2))
@@ -198,7 +202,7 @@ type upstream struct {
 	URL string
 }
 
-func startUpstream(chunks int) *upstream {
+func startUpstream(chunks int, pace time.Duration) *upstream {
 	text := "I saw: <EMAIL_1> and <PERSON_1>. Here is a summary of the repository layout and what to change next, step by step. "
 	for len(text) < chunks*8 {
 		text += "The handler parses the form and returns errors as plain text; switch it to JSON. "
@@ -225,6 +229,9 @@ func startUpstream(chunks int) *upstream {
 			p := text[i*piece : (i+1)*piece]
 			b, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake-model",
 				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": p}, "finish_reason": nil}}})
+			if pace > 0 && i > 0 {
+				time.Sleep(pace)
+			}
 			fmt.Fprintf(w, "data: %s\n\n", b)
 			fl.Flush()
 		}
