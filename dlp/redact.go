@@ -183,7 +183,12 @@ func MaskText(t Type) string { return "[REDACTED " + string(t) + "]" }
 // caller refuses a request with a blocked finding). Offsets in the findings
 // are those of the input text.
 func (e *Engine) Redact(text string, policy Policy, v *Vault) (string, []Finding) {
-	ents := e.Scan(text)
+	return Apply(text, e.Scan(text), policy, v)
+}
+
+// Apply is Redact with the entities already found (by Scan on this very
+// text): callers that cache scans use it.
+func Apply(text string, ents []Entity, policy Policy, v *Vault) (string, []Finding) {
 	if len(ents) == 0 {
 		return text, nil
 	}

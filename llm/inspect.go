@@ -45,7 +45,7 @@ func (c *call) redactString(s string) string {
 	if strings.HasPrefix(s, "data:") {
 		return s // an inline image or file
 	}
-	out, findings := c.p.opts.DLP.Redact(s, c.p.dlpPolicy, c.vault)
+	out, findings := dlp.Apply(s, c.p.cache.entities(c.p.opts.DLP, s), c.p.dlpPolicy, c.vault)
 	for _, f := range findings {
 		c.inputSeen[string(f.Type)+"\x00"+s[f.Start:f.End]] = true
 		switch f.Action {
@@ -187,7 +187,7 @@ func (c *call) inspectUntrusted(req map[string]any) {
 			continue
 		}
 		c.injection.items++
-		res := score(text)
+		res := c.p.cache.injection(score, text)
 		c.injection.score = max(c.injection.score, res.Score)
 		for _, sig := range res.Signals {
 			if !slices.Contains(c.injection.signals, sig) {

@@ -9,6 +9,7 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +57,14 @@ type Options struct {
 	Transport http.RoundTripper // http.DefaultTransport if nil
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// ScanCache is how many long texts' scan results are remembered
+	// (DefaultScanCache if 0; negative disables the cache).
+	ScanCache int
 }
+
+// DefaultScanCache bounds the scan cache: two generations of this many
+// texts' findings (entities and scores, not the texts).
+const DefaultScanCache = 4096
 
 // Proxy serves /llm/{provider}/...
 type Proxy struct {
@@ -68,6 +76,7 @@ type Proxy struct {
 	dlpPolicy dlp.Policy
 	outPolicy dlp.Policy
 	outDLP    *dlp.Engine // the engine restricted to the filtered types
+	cache     *scanCache
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -105,6 +114,7 @@ func New(opts Options) (*Proxy, error) {
 		}},
 		budget:    newBudget(opts.Now),
 		labels:    newLabels(opts.Now),
+		cache:     newScanCache(cmp.Or(opts.ScanCache, DefaultScanCache)),
 		dlpPolicy: opts.LLM.DLPPolicy(),
 		outPolicy: opts.LLM.OutputPolicy(),
 		log:       opts.Logger,

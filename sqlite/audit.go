@@ -25,7 +25,7 @@ func scanEvent(s scanner) (*warden.EventRecord, error) {
 func (t *tx) LastEvent() (int64, []byte, error) {
 	var seq int64
 	var hash []byte
-	err := t.row(`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	err := t.row(qLastEvent).Scan(&seq, &hash)
 	if err == sql.ErrNoRows {
 		return 0, nil, nil
 	}
@@ -34,7 +34,7 @@ func (t *tx) LastEvent() (int64, []byte, error) {
 
 // InsertEvent appends a record.
 func (t *tx) InsertEvent(r *warden.EventRecord) error {
-	_, err := t.exec("audit event", `INSERT INTO audit_events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec("audit event", qInsertEvent,
 		r.Seq, stamp(r.Time), r.RequestID, r.Principal, r.Kind, r.Action, r.Workspace, r.Effect, r.Rule, r.Error, r.TargetHash, r.Sealed, r.PrevHash, r.Hash)
 	return err
 }
@@ -109,7 +109,7 @@ func (t *tx) ScanEvents(afterSeq int64, fn func(*warden.EventRecord) error) erro
 
 // LastCheckpoint returns the newest checkpoint or nil.
 func (t *tx) LastCheckpoint() (*warden.Checkpoint, error) {
-	c, err := scanCheckpoint(t.row(`SELECT seq, hash, time, key_id, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`))
+	c, err := scanCheckpoint(t.row(qLastCheckpoint))
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}

@@ -45,6 +45,8 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	ro    bool
+	// Prepared hot statements of each pool, by query text.
+	writeStmts, readStmts map[string]*sql.Stmt
 }
 
 var _ warden.Store = (*DB)(nil)
@@ -94,6 +96,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("open store: %w", err)
 		}
+	} else if db.writeStmts, err = prepare(ctx, db.write, hotWrites); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if db.readStmts, err = prepare(ctx, db.read, hotReads); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	return db, nil
 }
@@ -122,6 +131,8 @@ func dsn(path string, pragmas []string, extra ...string) string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	closeStmts(db.readStmts)
+	closeStmts(db.writeStmts)
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
@@ -137,15 +148,15 @@ func (db *DB) Update(ctx context.Context, fn func(warden.Tx) error) error {
 	if db.ro {
 		return warden.Errorf(warden.EINTERNAL, "store is open read-only")
 	}
-	return db.run(ctx, db.write, false, fn)
+	return db.run(ctx, db.write, db.writeStmts, false, fn)
 }
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(ctx context.Context, fn func(warden.Tx) error) error {
-	return db.run(ctx, db.read, true, fn)
+	return db.run(ctx, db.read, db.readStmts, true, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(warden.Tx) error) (err error) {
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts map[string]*sql.Stmt, readOnly bool, fn func(warden.Tx) error) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -159,7 +170,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(ward
 			sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&tx{ctx: ctx, tx: sqlTx}); err != nil {
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, stmts: stmts}); err != nil {
 		return err
 	}
 	if readOnly {

@@ -43,7 +43,7 @@ func (t *tx) PrincipalByName(name string) (*warden.Principal, error) {
 
 // PrincipalByID finds a principal by id.
 func (t *tx) PrincipalByID(id int64) (*warden.Principal, error) {
-	p, err := scanPrincipal(t.row(`SELECT `+principalCols+` FROM principals WHERE id = ?`, id))
+	p, err := scanPrincipal(t.row(qPrincipalByID, id))
 	return p, mapErr(err, "principal")
 }
 
@@ -100,7 +100,7 @@ func scanToken(s scanner) (*warden.Token, error) {
 
 // TokenByHash finds a token by its hash.
 func (t *tx) TokenByHash(hash []byte) (*warden.Token, error) {
-	k, err := scanToken(t.row(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	k, err := scanToken(t.row(qTokenByHash, hash))
 	return k, mapErr(err, "token")
 }
 

@@ -9,18 +9,30 @@ import (
 
 // tx implements warden.Tx on one SQL transaction.
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // prepared statements of the pool
 }
 
 var _ warden.Tx = (*tx)(nil)
 
 func (t *tx) exec(what, q string, args ...any) (sql.Result, error) {
-	r, err := t.tx.ExecContext(t.ctx, q, args...)
+	var r sql.Result
+	var err error
+	if st := t.stmts[q]; st != nil {
+		r, err = t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	} else {
+		r, err = t.tx.ExecContext(t.ctx, q, args...)
+	}
 	return r, mapErr(err, what)
 }
 
-func (t *tx) row(q string, args ...any) *sql.Row { return t.tx.QueryRowContext(t.ctx, q, args...) }
+func (t *tx) row(q string, args ...any) *sql.Row {
+	if st := t.stmts[q]; st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, q, args...)
+}
 
 // Meta returns an install-wide value.
 func (t *tx) Meta(key string) ([]byte, error) {

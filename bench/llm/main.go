@@ -44,6 +44,7 @@ func main() {
 	chunks := flag.Int("chunks", 64, "pieces per streamed reply")
 	pace := flag.Duration("pace", 0, "pause between streamed pieces (a real model writes ~50-100 tokens/s; 0 = as fast as the CPU allows)")
 	bin := flag.String("warden", "", "warden binary (default: build ./cmd/warden)")
+	unique := flag.Bool("unique", false, "make every request's system prompt unique, so Warden's scan cache never helps (the cold worst case)")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "warden-bench-llm-")
 	check(err)
@@ -61,7 +62,11 @@ func main() {
 	check(err)
 	defer w.stop()
 
-	body := requestBody(8 << 10)
+	bodies := make([][]byte, *requests)
+	for i := range bodies {
+		bodies[i] = requestBody(8<<10, i, *unique)
+	}
+	body := bodies[0]
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 1024}}
 	direct := func(b []byte) (*http.Request, error) {
 		return http.NewRequest("POST", up.URL+"/v1/chat/completions", bytes.NewReader(b))
@@ -90,7 +95,7 @@ func main() {
 		var d [2]time.Duration
 		for j, s := range sides {
 			t := time.Now()
-			check(call(hc, s.f, body))
+			check(call(hc, s.f, bodies[i]))
 			d[j] = time.Since(t)
 			*s.out = append(*s.out, d[j])
 		}
@@ -99,13 +104,13 @@ func main() {
 		}
 		added = append(added, d[1]-d[0])
 	}
-	fmt.Printf("request size           %d bytes, non-streamed, every recognizer on\n", len(body))
+	fmt.Printf("request size           %d bytes, non-streamed, every recognizer on, unique system prompts: %v\n", len(body), *unique)
 	fmt.Printf("direct   p50 %8s  p99 %8s\n", pct(dl, 50), pct(dl, 99))
 	fmt.Printf("warden   p50 %8s  p99 %8s\n", pct(wl, 50), pct(wl, 99))
 	fmt.Printf("added    p50 %8s  p99 %8s   (goal p50 <= 0.5ms, p99 <= 2ms)\n", pct(added, 50), pct(added, 99))
 	fmt.Printf("latency ratio p50      %.2f\n", float64(pct(wl, 50))/float64(pct(dl, 50)))
 
-	sbody := streamBody(2 << 10)
+	sbody := streamBody(2<<10, *unique)
 	ds := throughput(hc, direct, sbody, *streams, *duration)
 	ws := throughput(hc, via, sbody, *streams, *duration)
 	ds2 := throughput(hc, direct, sbody, *streams, *duration)
@@ -169,16 +174,19 @@ func pct(ds []time.Duration, p int) time.Duration {
 
 // requestBody is an OpenClaw-like chat request of about size bytes: a
 // system prompt of prose and code, a user message with personal data.
-func requestBody(size int) []byte {
+func requestBody(size, i int, unique bool) []byte {
 	var sys strings.Builder
+	if unique {
+		fmt.Fprintf(&sys, "Conversation %d. ", i)
+	}
 	para := "You are a careful assistant working in a repository. Read files before editing them, keep changes small, and explain each step. " +
 		"func handler(w http.ResponseWriter, r *http.Request) { if err := r.ParseForm(); err != nil { http.Error(w, err.Error(), 400); return } }\n" +
 		"Logs: 2026-11-25T10:00:00Z INFO request id=8f3a2c status=200 duration=12ms path=/api/v1/items\n"
 	for sys.Len() < size-600 {
 		sys.WriteString(para)
 	}
-	user := "Please email jane.doe@acme-corp.com or call +1 (415) 555-0132 about card 4539 1488 0343 6467. Regards, Margaret Thompson.\n" +
-		"Runtime: agent=main | session=agent:main:bench | sessionId=1"
+	user := fmt.Sprintf("Request %d: please email jane.doe@acme-corp.com or call +1 (415) 555-0132 about card 4539 1488 0343 6467. Regards, Margaret Thompson.\n"+
+		"Runtime: agent=main | session=agent:main:bench | sessionId=1", i)
 	b, _ := json.Marshal(map[string]any{"model": "fake-model", "messages": []any{
 		map[string]any{"role": "system", "content": sys.String()},
 		map[string]any{"role": "user", "content": user},
@@ -186,9 +194,9 @@ func requestBody(size int) []byte {
 	return b
 }
 
-func streamBody(size int) []byte {
+func streamBody(size int, unique bool) []byte {
 	var m map[string]any
-	json.Unmarshal(requestBody(size), &m)
+	json.Unmarshal(requestBody(size, 0, unique), &m)
 	m["stream"] = true
 	m["stream_options"] = map[string]any{"include_usage": true}
 	b, _ := json.Marshal(m)
