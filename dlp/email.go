@@ -9,7 +9,7 @@ import "strings"
 func emailRecognizer() *recognizer {
 	return &recognizer{
 		typ: Email, name: "email",
-		find:    findEmails,
+		find:    plain(findEmails),
 		context: []string{"email", "e-mail", "mail", "contact", "reach", "write to"}, boost: 0.1,
 		positives: []string{
 			"Please email jane.doe@acme-corp.com today",
@@ -43,7 +43,7 @@ func findEmails(text string, out []Entity) []Entity {
 		for start < at && (text[start] == '.' || text[start] == '\'') {
 			start++
 		}
-		if start == at || text[at-1] == '.' || at-start > 64 {
+		if start == at || text[at-1] == '.' || at-start > 64 || inURLAuthority(text, start) {
 			continue
 		}
 		end := at + 1
@@ -72,32 +72,38 @@ func findEmails(text string, out []Entity) []Entity {
 			continue
 		}
 		i = end
-		domain := asciiLower(text[at+1 : end])
-		local := asciiLower(text[start:at])
+		domain, local := text[at+1:end], text[start:at]
 		score := 0.85
 		switch {
 		case documentationDomain(domain):
 			score = 0.2
-		case local == "git" || local == "noreply" || local == "no-reply":
+		case strings.EqualFold(local, "git") || strings.EqualFold(local, "noreply") || strings.EqualFold(local, "no-reply"):
 			score = 0.3
 		}
 		out = append(out, Entity{Start: start, End: end, Score: score})
 	}
 }
 
-// documentationDomain reports domains reserved for examples (RFC 2606/6761).
+// documentationDomain reports domains reserved for examples (RFC 2606/6761),
+// in any case.
 func documentationDomain(d string) bool {
 	for _, s := range []string{"example.com", "example.org", "example.net", "example.edu"} {
-		if d == s || strings.HasSuffix(d, "."+s) {
+		if hasSuffixFold(d, s) && (len(d) == len(s) || d[len(d)-len(s)-1] == '.') {
 			return true
 		}
 	}
 	for _, s := range []string{".example", ".test", ".invalid", ".localhost", ".local"} {
-		if strings.HasSuffix(d, s) {
+		if hasSuffixFold(d, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasSuffixFold is strings.HasSuffix with ASCII case folded; suffix is
+// lowercase.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && hasLowerPrefix(s[len(s)-len(suffix):], suffix)
 }
 
 func isLocalChar(c byte) bool {
@@ -121,4 +127,17 @@ func isAlpha(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// inURLAuthority reports whether the text before a local part is the
+// scheme and userinfo of a URL ("https://admin:pa\\ss@host"): that '@' ends
+// credentials, which the URL recognizer reports whole, not an address.
+func inURLAuthority(text string, start int) bool {
+	for j := start - 1; j >= 0 && start-j <= 256; j-- {
+		switch text[j] {
+		case ' ', '\t', '\n', '\r', '"', '\'', '<', '>', '(', ')', '/':
+			return j >= 2 && text[j] == '/' && text[j-1] == '/' && text[j-2] == ':'
+		}
+	}
+	return false
 }

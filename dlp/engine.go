@@ -11,10 +11,10 @@
 package dlp
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // DefaultMinScore is the score below which a candidate is not reported.
@@ -44,11 +44,12 @@ type Engine struct {
 type recognizer struct {
 	typ  Type
 	name string
-	find func(text string, out []Entity) []Entity
+	find func(t *textScan, out []Entity) []Entity
 	// context words near a candidate (lowercase, within contextWindow bytes
 	// before it) raise its score by boost.
-	context []string
-	boost   float64
+	context      []string
+	contextWords [][]byte // context as bytes, made by New
+	boost        float64
 	// Examples that must be found, and hard negatives that must not, kept
 	// next to the recognizer; one test runs them all.
 	positives, negatives []string
@@ -75,6 +76,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("dlp: %w", err)
 	}
 	for _, r := range all {
+		r.contextWords = byteWords(r.context)
 		if len(want) == 0 || want[r.typ] {
 			e.recognizers = append(e.recognizers, r)
 		}
@@ -112,25 +114,48 @@ func recognizers(opts Options) ([]*recognizer, error) {
 	}, nil
 }
 
+// textScan is one text being scanned, with what several recognizers look
+// for in it, found once, when first asked for.
+type textScan struct {
+	text      string
+	minScore  float64 // the engine's: a candidate below it will be dropped
+	digits    []int32 // where each run of digits starts
+	digitsSet bool
+	nums      []digitRun // runs of digit groups long enough for an SSN or a card
+	numsSet   bool
+}
+
+// digitRuns returns the offsets where runs of ASCII digits start, in order.
+func (t *textScan) digitRuns() []int32 {
+	if !t.digitsSet {
+		t.digitsSet = true
+		t.digits = digitRunStarts(t.text, make([]int32, 0, len(t.text)/32+16))
+	}
+	return t.digits
+}
+
+// plain adapts a recognizer that needs the text alone.
+func plain(find func(text string, out []Entity) []Entity) func(*textScan, []Entity) []Entity {
+	return func(t *textScan, out []Entity) []Entity { return find(t.text, out) }
+}
+
 // contextWindow is how far before a candidate context words are looked for.
 const contextWindow = 48
 
 // negativeContext marks a candidate as an illustration rather than data.
 var negativeContext = []string{"example", "sample", "dummy", "placeholder", "fake", "test ", "e.g.", "such as"}
 
-// Scan returns the entities in text, sorted by offset and not overlapping.
+var negativeWords = byteWords(negativeContext)
+
+// Scan returns the entities in text, sorted by offset and not overlapping;
+// nil if there are none.
 func (e *Engine) Scan(text string) []Entity {
-	var cands []Entity
-	var lower string // the text lowercased, made once if any context is read
+	cands := make([]Entity, 0, 16+len(text)/256) // about what prose and code hold
+	var buf [contextWindow]byte
+	t := &textScan{text: text, minScore: e.minScore}
 	for _, r := range e.recognizers {
 		n := len(cands)
-		cands = r.find(text, cands)
-		if len(cands) == n {
-			continue
-		}
-		if lower == "" {
-			lower = asciiLower(text)
-		}
+		cands = r.find(t, cands)
 		for i := n; i < len(cands); i++ {
 			c := &cands[i]
 			if c.Type == "" {
@@ -139,11 +164,21 @@ func (e *Engine) Scan(text string) []Entity {
 			if c.Rule == "" {
 				c.Rule = r.name
 			}
-			before := lower[max(0, c.Start-contextWindow):c.Start]
-			if r.boost > 0 && containsAny(before, r.context) {
+			if c.Score+r.boost < e.minScore {
+				continue // no context can save it
+			}
+			// The words before the candidate, lowercased.
+			before := buf[:0]
+			for _, b := range []byte(text[max(0, c.Start-contextWindow):c.Start]) {
+				if 'A' <= b && b <= 'Z' {
+					b += 'a' - 'A'
+				}
+				before = append(before, b)
+			}
+			if r.boost > 0 && containsAny(before, r.contextWords) {
 				c.Score += r.boost
 			}
-			if containsAny(before, negativeContext) {
+			if containsAny(before, negativeWords) {
 				c.Score -= 0.3
 			}
 			c.Score = clamp01(c.Score)
@@ -154,6 +189,9 @@ func (e *Engine) Scan(text string) []Entity {
 		if c.Score >= e.minScore && c.Start < c.End {
 			kept = append(kept, c)
 		}
+	}
+	if len(kept) == 0 {
+		return nil
 	}
 	return resolveOverlaps(kept)
 }
@@ -185,16 +223,42 @@ func resolveOverlaps(es []Entity) []Entity {
 	return out
 }
 
-func containsAny(s string, words []string) bool {
+func containsAny(s []byte, words [][]byte) bool {
 	for _, w := range words {
-		if strings.Contains(s, w) {
+		if bytes.Contains(s, w) {
 			return true
 		}
 	}
 	return false
 }
 
+func byteWords(words []string) [][]byte {
+	out := make([][]byte, len(words))
+	for i, w := range words {
+		out[i] = []byte(w)
+	}
+	return out
+}
+
 func clamp01(f float64) float64 { return min(1, max(0, f)) }
+
+// lookupLower looks s up in m by its ASCII-lowercased form, without
+// allocating for words of up to 32 bytes.
+func lookupLower[V any](m map[string]V, s string) V {
+	var buf [32]byte
+	if len(s) > len(buf) {
+		return m[asciiLower(s)]
+	}
+	b := buf[:len(s)]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return m[string(b)]
+}
 
 // asciiLower lowercases ASCII letters only, so byte offsets are unchanged.
 func asciiLower(s string) string {

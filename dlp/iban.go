@@ -37,10 +37,14 @@ func ibanRecognizer() *recognizer {
 	}
 }
 
-func findIBANs(text string, out []Entity) []Entity {
-	var buf []byte
-	for i := 0; i+4 <= len(text); i++ {
-		if !isUpper(text[i]) || !isUpper(text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) {
+func findIBANs(t *textScan, out []Entity) []Entity {
+	text := t.text
+	var bufArray [40]byte
+	next := 0 // where the last IBAN ended
+	// An IBAN's check digits start a run of digits after two capitals.
+	for _, d := range t.digitRuns() {
+		i := int(d) - 2
+		if i < next || i+4 > len(text) || !isUpper(text[i]) || !isUpper(text[i+1]) || !isDigit(text[i+3]) {
 			continue
 		}
 		if i > 0 && isAlnum(text[i-1]) {
@@ -50,7 +54,7 @@ func findIBANs(text string, out []Entity) []Entity {
 		if !ok {
 			continue
 		}
-		buf = buf[:0]
+		buf := bufArray[:0]
 		j := i
 		for j < len(text) && len(buf) < want {
 			c := text[j]
@@ -69,7 +73,7 @@ func findIBANs(text string, out []Entity) []Entity {
 			continue
 		}
 		out = append(out, Entity{Start: i, End: j, Score: 0.9})
-		i = j - 1
+		next = j
 	}
 	return out
 }

@@ -13,8 +13,8 @@ import (
 func ipRecognizer() *recognizer {
 	return &recognizer{
 		typ: IPAddress, name: "ip",
-		find: func(text string, out []Entity) []Entity {
-			return findIPv6(text, findIPv4(text, out))
+		find: func(t *textScan, out []Entity) []Entity {
+			return findIPv6(t.text, findIPv4(t, out))
 		},
 		context: []string{"ip", "address", "client", "remote", "host", "from"}, boost: 0.1,
 		positives: []string{
@@ -35,9 +35,12 @@ func ipRecognizer() *recognizer {
 	}
 }
 
-func findIPv4(text string, out []Entity) []Entity {
-	for i := 0; i < len(text); i++ {
-		if !isDigit(text[i]) || i > 0 && (isAlnum(text[i-1]) || text[i-1] == '.') {
+func findIPv4(t *textScan, out []Entity) []Entity {
+	text := t.text
+	next := 0 // where the last candidate ended
+	for _, start := range t.digitRuns() {
+		i := int(start)
+		if i < next || i > 0 && (isAlnum(text[i-1]) || text[i-1] == '.') {
 			continue
 		}
 		j := i
@@ -48,8 +51,8 @@ func findIPv4(text string, out []Entity) []Entity {
 			}
 			j++
 		}
+		next = j
 		if dots != 3 || j < len(text) && isLetter(text[j]) {
-			i = j
 			continue
 		}
 		a, err := netip.ParseAddr(text[i:j])
@@ -58,12 +61,11 @@ func findIPv4(text string, out []Entity) []Entity {
 			if !publicAddr(a) {
 				score = 0.2
 			}
-			if k := max(0, i-12); strings.Contains(asciiLower(text[k:i]), "version") || i > 0 && (text[i-1] == 'v' || text[i-1] == 'V') {
+			if k := max(0, i-12); containsFold(text[k:i], "version") || i > 0 && (text[i-1] == 'v' || text[i-1] == 'V') {
 				score -= 0.4
 			}
 			out = append(out, Entity{Start: i, End: j, Score: score})
 		}
-		i = j
 	}
 	return out
 }
@@ -87,7 +89,9 @@ func findIPv6(text string, out []Entity) []Entity {
 		if i == k {
 			i++
 		}
-		if start > 0 && (isLetter(text[start-1]) || text[start-1] == '_') || strings.Count(text[start:end], ":") < 2 {
+		// Two colons at least: one at k and another.
+		if start > 0 && (isLetter(text[start-1]) || text[start-1] == '_') ||
+			strings.IndexByte(text[start:k], ':') < 0 && strings.IndexByte(text[k+1:end], ':') < 0 {
 			continue
 		}
 		cand := strings.TrimRight(text[start:end], ".")
@@ -136,7 +140,7 @@ func publicAddr(a netip.Addr) bool {
 func urlCredentialsRecognizer() *recognizer {
 	return &recognizer{
 		typ: URLCredentials, name: "url.userinfo",
-		find: findURLCredentials,
+		find: plain(findURLCredentials),
 		positives: []string{
 			"DATABASE_URL=postgres://app:s3cr3t-Pa55@db.internal:5432/app",
 			"clone https://bob:ghp_abcdEFGH1234@github.com/org/repo",
@@ -200,7 +204,7 @@ func placeholderPassword(p string) bool {
 func jwtRecognizer() *recognizer {
 	return &recognizer{
 		typ: JWT, name: "jwt",
-		find: findJWTs,
+		find: plain(findJWTs),
 		positives: []string{
 			"Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkphbmUifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 		},
@@ -213,11 +217,19 @@ func jwtRecognizer() *recognizer {
 
 func findJWTs(text string, out []Entity) []Entity {
 	for i := 0; ; {
-		k := strings.Index(text[i:], "eyJ")
+		// Find "eyJ" by its rarer capital J.
+		if i+2 >= len(text) {
+			return out
+		}
+		k := strings.IndexByte(text[i+2:], 'J')
 		if k < 0 {
 			return out
 		}
 		start := i + k
+		if text[start:start+2] != "ey" {
+			i = start + 1
+			continue
+		}
 		i = start + 3
 		if start > 0 && (isAlnum(text[start-1]) || text[start-1] == '_' || text[start-1] == '-') {
 			continue
@@ -233,7 +245,7 @@ func findJWTs(text string, out []Entity) []Entity {
 		if dots != 2 {
 			continue
 		}
-		header := text[start:strings.IndexByte(text[start:], '.')+start]
+		header := text[start : strings.IndexByte(text[start:], '.')+start]
 		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "="))
 		if err != nil {
 			continue
@@ -256,7 +268,7 @@ func isB64URL(c byte) bool { return isAlnum(c) || c == '-' || c == '_' || c == '
 func privateKeyRecognizer() *recognizer {
 	return &recognizer{
 		typ: PrivateKey, name: "private-key.pem",
-		find: findPrivateKeys,
+		find: plain(findPrivateKeys),
 		positives: []string{
 			"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2jEXAMPLEKEYDATAxx\n-----END RSA PRIVATE KEY-----",
 			"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gt",

@@ -1,6 +1,7 @@
 package dlp
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -17,15 +18,23 @@ type digitRun struct {
 	mixed      bool   // more than one kind of separator
 }
 
-// digitRuns calls fn for each run of digit groups in text. A run is not
-// part of a longer alphanumeric token (so "A4539..." or version strings like
-// "1.2.3" are not runs).
-func digitRuns(text string, fn func(r *digitRun)) {
-	var buf []byte
-	var groups []int
-	for i := 0; i < len(text); {
-		if !isDigit(text[i]) {
-			i++
+// numbers returns the runs of digit groups in the text that have 9 to 19
+// digits, as many as an SSN or a card number: found once, for both. A run
+// is not part of a longer alphanumeric token (so "A4539..." or version
+// strings like "1.2.3" are not runs).
+func (t *textScan) numbers() []digitRun {
+	if t.numsSet {
+		return t.nums
+	}
+	t.numsSet = true
+	text := t.text
+	var bufArray [24]byte
+	var groupArray [8]int
+	var r digitRun
+	next := 0 // where the last run or token ended
+	for _, start := range t.digitRuns() {
+		i := int(start)
+		if i < next {
 			continue
 		}
 		if i > 0 && (isLetter(text[i-1]) || text[i-1] == '.' && i > 1 && isDigit(text[i-2]) || text[i-1] == '_') {
@@ -33,10 +42,11 @@ func digitRuns(text string, fn func(r *digitRun)) {
 			for i < len(text) && (isAlnum(text[i]) || text[i] == '.' || text[i] == '_') {
 				i++
 			}
+			next = i
 			continue
 		}
-		r := digitRun{start: i}
-		buf, groups = buf[:0], groups[:0]
+		r = digitRun{start: i}
+		buf, groups := bufArray[:0], groupArray[:0]
 		g := 0
 		j := i
 		for j < len(text) {
@@ -66,14 +76,17 @@ func digitRuns(text string, fn func(r *digitRun)) {
 			for j < len(text) && (isAlnum(text[j]) || text[j] == '.' || text[j] == '_') {
 				j++
 			}
-			i = j
+			next = j
 			continue
 		}
-		r.digits = string(buf)
-		r.groups = groups
-		fn(&r)
-		i = j
+		if len(buf) >= 9 && len(buf) <= 19 {
+			r.digits = string(buf)
+			r.groups = slices.Clone(groups)
+			t.nums = append(t.nums, r)
+		}
+		next = j
 	}
+	return t.nums
 }
 
 // cardRecognizer finds payment card numbers: 13 to 19 digits, alone or in
@@ -81,10 +94,12 @@ func digitRuns(text string, fn func(r *digitRun)) {
 func cardRecognizer() *recognizer {
 	return &recognizer{
 		typ: CreditCard, name: "card.luhn",
-		find: func(text string, out []Entity) []Entity {
-			digitRuns(text, func(r *digitRun) {
-				out = findCards(text, r, out)
-			})
+		find: func(t *textScan, out []Entity) []Entity {
+			for i := range t.numbers() {
+				if r := &t.nums[i]; len(r.digits) >= 13 {
+					out = findCards(t.text, r, out)
+				}
+			}
 			return out
 		},
 		context: []string{"card", "visa", "mastercard", "amex", "credit", "debit", "cc#", "payment", "pan"}, boost: 0.1,
@@ -181,10 +196,11 @@ func cardIssuer(d string) bool {
 func ssnRecognizer() *recognizer {
 	return &recognizer{
 		typ: SSN, name: "ssn",
-		find: func(text string, out []Entity) []Entity {
-			digitRuns(text, func(r *digitRun) {
+		find: func(t *textScan, out []Entity) []Entity {
+			for i := range t.numbers() {
+				r := &t.nums[i]
 				if len(r.digits) != 9 || r.mixed || !validSSN(r.digits) {
-					return
+					continue
 				}
 				score := 0.0
 				switch {
@@ -196,10 +212,10 @@ func ssnRecognizer() *recognizer {
 				case len(r.groups) == 1:
 					score = 0.3
 				default:
-					return
+					continue
 				}
 				out = append(out, Entity{Start: r.start, End: r.end, Score: score})
-			})
+			}
 			return out
 		},
 		context: []string{"ssn", "social security", "social sec", "taxpayer", "tin"}, boost: 0.3,

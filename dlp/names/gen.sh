@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates first.txt, last.txt and common.txt in this folder.
-# Needs: npm, node, sqlite3, unzip, awk; and, for common.txt only, the
+# Regenerates first.txt, last.txt, common.txt and words.txt in this folder.
+# Needs: npm, node, sqlite3, unzip, awk; and, for common.txt and words.txt, the
 # Debian packages wamerican and scowl (apt-get install wamerican scowl).
 # None of these is needed to build or test the Go code: the outputs are
 # committed and embedded.
@@ -69,4 +69,15 @@ printf '%s\n' christian john mays > c_exclude.txt   # name use dominates
   grep -vxFf c_exclude.txt c.txt
 } | sort -u | comm -12 - names.txt > "$out/common.txt"
 
-wc -l "$out/first.txt" "$out/last.txt" "$out/common.txt"
+# --- words.txt: English words that are not names ----------------------------
+# Lowercase words of SCOWL sizes <= 35 (English and American), plus the
+# capitalised ones of english-upper at size <= 35 (weekdays, months,
+# nationalities), less every entry of first.txt and last.txt: those are
+# the gazetteer's to judge, with common.txt.
+{
+  cat $S/english-words.10 $S/english-words.20 $S/english-words.35 \
+      $S/american-words.10 $S/american-words.20 $S/american-words.35 | grep -x '[a-z]*'
+  cat $S/english-upper.10 $S/english-upper.35 | grep -x '[A-Z][a-z]*' | tr 'A-Z' 'a-z'
+} | awk 'length($0)>=2' | sort -u | comm -23 - names.txt > "$out/words.txt"
+
+wc -l "$out/first.txt" "$out/last.txt" "$out/common.txt" "$out/words.txt"
