@@ -3,6 +3,7 @@ package dlp
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -289,4 +290,18 @@ func buildBenchCorpus(rng *rand.Rand, size int, fill map[string]func() string) s
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// BenchmarkBaselineOneRegexp is the baseline BenchmarkScan is read against
+// (docs/BENCHMARKS.md): one bare email regular expression from the standard
+// library over the same corpus — the cheapest detector one could write,
+// with none of the twelve recognizers' validation.
+func BenchmarkBaselineOneRegexp(b *testing.B) {
+	text := benchCorpus(64 << 10)
+	re := regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		re.FindAllStringIndex(text, -1)
+	}
 }
