@@ -8,35 +8,11 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
+	"github.com/wardenhq/warden/httpstatus"
 )
 
-// status maps error codes to HTTP status codes. This is the only place that
-// does.
-func status(code string) int {
-	switch code {
-	case warden.EINVALID:
-		return http.StatusUnprocessableEntity
-	case warden.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case warden.EFORBIDDEN:
-		return http.StatusForbidden
-	case warden.ENOTFOUND:
-		return http.StatusNotFound
-	case warden.ECONFLICT:
-		return http.StatusConflict
-	case warden.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case warden.ELOCKED:
-		return http.StatusLocked
-	case warden.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case warden.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case warden.EMETHOD:
-		return http.StatusMethodNotAllowed
-	}
-	return http.StatusInternalServerError
-}
+// status maps error codes to HTTP status codes (the shared table).
+func status(code string) int { return httpstatus.For(code) }
 
 // writeError answers with {"error":{"code","message"}}. Internal causes are
 // logged, never sent.

@@ -7,29 +7,22 @@ import (
 	"strconv"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/httpstatus"
 )
 
-// errorStatus maps an error to the status a model API would use. Unlike
-// the REST API, a malformed request is 400 here: that is what clients of
-// these protocols expect.
+// errorStatus maps an error to the status a model API would use: the
+// shared table, except that a malformed request is 400 (what clients of
+// these protocols expect, where the REST API says 422) and an unreachable
+// provider is 502 (Warden is the gateway in front of it).
 func errorStatus(err error) int {
-	switch warden.ErrorCode(err) {
+	switch code := warden.ErrorCode(err); code {
 	case warden.EINVALID:
 		return http.StatusBadRequest
-	case warden.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case warden.EFORBIDDEN:
-		return http.StatusForbidden
-	case warden.ENOTFOUND:
-		return http.StatusNotFound
-	case warden.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case warden.ERATELIMIT:
-		return http.StatusTooManyRequests
 	case warden.EUNAVAILABLE:
 		return http.StatusBadGateway
+	default:
+		return httpstatus.For(code)
 	}
-	return http.StatusInternalServerError
 }
 
 // writeError answers in the provider's own error shape, so SDKs parse it.
