@@ -148,27 +148,6 @@ func placeholderLen(s string) int {
 	return i + 1
 }
 
-// placeholderPrefix reports whether s could be the beginning of a
-// placeholder that a later chunk completes.
-func placeholderPrefix(s string) bool {
-	if s == "" || s[0] != '<' || len(s) >= maxPlaceholder {
-		return false
-	}
-	digits := false
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case isUpper(c) && !digits:
-		case c == '_' && !digits:
-		case isDigit(c) && i > 1 && (digits || s[i-1] == '_'):
-			digits = true
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // Finding is an entity found in a text and what was done with it.
 type Finding struct {
 	Entity
