@@ -24,6 +24,7 @@ import (
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
+	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -44,6 +45,9 @@ type App struct {
 	audit *audit.Log
 	ids   *identity.Service
 	api   *api.Server
+	// policy decides tool calls (the tool plane's decision point and
+	// approvals build on it).
+	policy *policy.Engine
 
 	// BootstrapToken is the first admin's token, set only on the start that
 	// initialised the data folder. Show it once.
@@ -70,6 +74,11 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 			opened.close(context.Background())
 		}
 	}()
+	// A broken tool policy stops the start before anything is touched: it
+	// must never run as a policy that quietly denies or allows everything.
+	if a.policy, err = policy.Compile(cfg, nil); err != nil {
+		return nil, err
+	}
 	dir := cfg.Data
 	if err := ensureDataDir(dir); err != nil {
 		return nil, err

@@ -35,6 +35,10 @@ type Config struct {
 
 	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
 	LLM       LLM                 `yaml:"llm"`
+
+	// Path is the file the configuration was read from ("" for none), for
+	// errors that name a line.
+	Path string `yaml:"-"`
 }
 
 // TLS enables HTTPS on the listener. Both files are PEM.
@@ -70,8 +74,9 @@ type Audit struct {
 // Profile is a named set of policies an agent is created with. The
 // tool, model and network planes add their sections to it.
 type Profile struct {
-	Description string     `yaml:"description"`
-	LLM         *LLMLimits `yaml:"llm"` // model-plane limits; the global llm.limits if unset
+	Description string      `yaml:"description"`
+	LLM         *LLMLimits  `yaml:"llm"`   // model-plane limits; the global llm.limits if unset
+	Tools       *ToolPolicy `yaml:"tools"` // tool-plane policy; the built-in default if unset
 }
 
 // Default returns the built-in configuration.
@@ -100,6 +105,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		if err := c.parse(b); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
+		c.Path = path
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 	default:
 		return nil, fmt.Errorf("config: %w", err)

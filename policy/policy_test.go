@@ -1,0 +1,214 @@
+package policy
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/config"
+)
+
+// issueConfig is the policy from the tool-plane issue.
+const issueConfig = `profiles:
+  research:
+    tools: {allow: [read, web_search, web_fetch], ask: [], deny: ["*"]}
+  drafting:
+    tools:
+      allow: [read, write, edit]
+      ask:   [email.send, message]
+      deny:  [exec, "group:runtime"]
+  devops:
+    tools:
+      allow: [read, exec]
+      rules:
+        - {when: 'tool == "exec" && params.command.matches("git\\s+push.*\\b(main|master)\\b")', decision: deny, reason: "push to a PR branch instead"}
+        - {when: 'tool == "exec" && params.command.matches("\\brm\\s+-[a-z]*r")', decision: ask}
+      rate: {exec: 3/1m}
+`
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func load(t testing.TB, yaml string) (*config.Config, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "warden.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return config.Load(path, func(string) string { return "" })
+}
+
+func compile(t testing.TB, yaml string, now func() time.Time) *Engine {
+	t.Helper()
+	cfg, err := load(t, yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Compile(cfg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestDecisionsOfTheIssuesProfiles(t *testing.T) {
+	e := compile(t, issueConfig, nil)
+	cases := []struct {
+		profile, tool string
+		params        map[string]any
+		want          warden.Effect
+		rule          string
+	}{
+		{"research", "read", map[string]any{"path": "a.txt"}, warden.Allow, "profiles.research.tools.allow"},
+		{"research", "Web_Search", nil, warden.Allow, "profiles.research.tools.allow"},
+		{"research", "exec", map[string]any{"command": "ls"}, warden.Deny, "profiles.research.tools.deny"},
+		{"research", "write", nil, warden.Deny, "profiles.research.tools.deny"},
+		{"drafting", "write", nil, warden.Allow, "profiles.drafting.tools.allow"},
+		{"drafting", "message", map[string]any{"to": "ceo@acme.com"}, warden.Ask, "profiles.drafting.tools.ask"},
+		{"drafting", "email.send", nil, warden.Ask, "profiles.drafting.tools.ask"},
+		{"drafting", "process", nil, warden.Deny, "profiles.drafting.tools.deny"},
+		{"drafting", "browser", nil, warden.Ask, "profiles.drafting.tools.unlisted"},
+		{"devops", "exec", map[string]any{"command": "ls -la"}, warden.Allow, "profiles.devops.tools.allow"},
+		{"devops", "exec", map[string]any{"command": "git push origin main"}, warden.Deny, "profiles.devops.tools.rules[0]"},
+		{"devops", "exec", map[string]any{"command": "git push origin fix-123"}, warden.Allow, "profiles.devops.tools.allow"},
+		{"devops", "exec", map[string]any{"command": "rm -rf build"}, warden.Ask, "profiles.devops.tools.rules[1]"},
+		// A deny rule whose condition cannot be evaluated applies.
+		{"devops", "exec", map[string]any{"cmd": "git push origin main"}, warden.Deny, "profiles.devops.tools.rules[0]"},
+		{"default", "read", nil, warden.Allow, "profiles.default.tools.allow"},
+		{"default", "write", nil, warden.Ask, "default.ask"},
+		{"nosuch", "read", nil, warden.Deny, "policy.unknown_profile"},
+	}
+	for i, c := range cases {
+		t.Run(fmt.Sprintf("%d_%s_%s", i, c.profile, c.tool), func(t *testing.T) {
+			d := e.Decide(Call{Agent: fmt.Sprint("a", i), Profile: c.profile, Tool: c.tool, Params: c.params})
+			if d.Effect != c.want || d.Rule != c.rule {
+				t.Fatalf("got %s by %s (%s), want %s by %s", d.Effect, d.Rule, d.Reason, c.want, c.rule)
+			}
+			if d.Reason == "" {
+				t.Fatal("every decision says why")
+			}
+		})
+	}
+}
+
+func TestTheMostSpecificPatternWins(t *testing.T) {
+	e := compile(t, `profiles:
+  p:
+    tools:
+      allow: [exec, "mail.*"]
+      ask: ["group:runtime"]
+      deny: ["*", mail.send_all]
+`, nil)
+	for tool, want := range map[string]warden.Effect{
+		"exec":          warden.Allow, // exact beats group
+		"process":       warden.Ask,   // group beats glob
+		"mail.draft":    warden.Allow, // "mail.*" is more specific than "*"
+		"mail.send_all": warden.Deny,  // exact beats glob
+		"browser":       warden.Deny,
+	} {
+		if got := e.Decide(Call{Profile: "p", Tool: tool}).Effect; got != want {
+			t.Errorf("%s: %s, want %s", tool, got, want)
+		}
+	}
+	e = compile(t, "profiles:\n  q:\n    tools: {allow: [\"db.*\"], deny: [\"db.*\"]}\n", nil)
+	if got := e.Decide(Call{Profile: "q", Tool: "db.drop"}).Effect; got != warden.Deny {
+		t.Errorf("the same pattern in allow and deny: %s, want deny", got)
+	}
+}
+
+func TestRateLimitsPerAgentAndTool(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	e := compile(t, issueConfig, clk.now)
+	call := Call{Agent: "ops1", Profile: "devops", Tool: "exec", Params: map[string]any{"command": "ls"}}
+	for i := range 3 {
+		if d := e.Decide(call); d.Effect != warden.Allow {
+			t.Fatalf("call %d: %+v", i, d)
+		}
+	}
+	d := e.Decide(call)
+	if d.Effect != warden.Deny || d.Rule != "profiles.devops.tools.rate.exec" {
+		t.Fatalf("fourth call in a minute: %+v", d)
+	}
+	other := call
+	other.Agent = "ops2"
+	if d := e.Decide(other); d.Effect != warden.Allow {
+		t.Fatalf("another agent has its own allowance: %+v", d)
+	}
+	if d := e.Decide(Call{Agent: "ops1", Profile: "devops", Tool: "read"}); d.Effect != warden.Allow {
+		t.Fatalf("read is not rate limited: %+v", d)
+	}
+	clk.t = clk.t.Add(20 * time.Second) // one call's worth refills
+	if d := e.Decide(call); d.Effect != warden.Allow {
+		t.Fatalf("after 20 s: %+v", d)
+	}
+}
+
+func TestBridgeToolIsDecidedAsTheToolItCarries(t *testing.T) {
+	e := compile(t, issueConfig, nil)
+	d := e.Decide(Call{Profile: "devops", Tool: "tool_call", Params: map[string]any{"id": "exec", "args": map[string]any{"command": "git push origin master"}}})
+	if d.Effect != warden.Deny || d.Rule != "profiles.devops.tools.rules[0]" {
+		t.Fatalf("%+v", d)
+	}
+}
+
+func TestBrokenPoliciesAreRefusedWithFileAndLine(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"CEL syntax", "profiles:\n  x:\n    tools:\n      rules:\n        - {when: 'tool == \"exec\" && params.command.matchez(', decision: deny}\n", ":5: profiles.x.tools.rules[0].when"},
+		{"CEL type", "profiles:\n  x:\n    tools:\n      rules:\n        - {when: 'tool + 1', decision: deny}\n", ":5: profiles.x.tools.rules[0].when"},
+		{"not a bool", "profiles:\n  x:\n    tools:\n      rules:\n        - {when: 'tool', decision: deny}\n", "not a bool"},
+		{"unknown variable", "profiles:\n  x:\n    tools:\n      rules:\n        - {when: 'user == \"x\"', decision: deny}\n", "undeclared reference"},
+		{"bad decision", "profiles:\n  x:\n    tools:\n      rules:\n        - {when: 'true', decision: maybe}\n", ":5: profiles.x.tools.rules[0].decision"},
+		{"empty condition", "profiles:\n  x:\n    tools:\n      rules:\n        - {decision: deny}\n", "needs a condition"},
+		{"unknown group", "profiles:\n  x:\n    tools: {deny: [\"group:nope\"]}\n", "unknown tool group"},
+		{"bad glob", "profiles:\n  x:\n    tools: {deny: [\"[\"]}\n", "bad glob"},
+		{"bad rate", "profiles:\n  x:\n    tools: {rate: {exec: lots}}\n", "profiles.x.tools.rate.exec"},
+		{"zero rate", "profiles:\n  x:\n    tools: {rate: {exec: 0/1m}}\n", "not like 30/1m"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := load(t, c.yaml)
+			if err != nil {
+				t.Fatalf("config: %v", err)
+			}
+			_, err = Compile(cfg, nil)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "warden.yaml") {
+				t.Fatalf("got %v, want an error naming warden.yaml and %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestUnknownFieldsInAToolPolicyAreConfigErrors(t *testing.T) {
+	for _, yaml := range []string{
+		"profiles:\n  x:\n    tools: {alow: [read]}\n",
+		"profiles:\n  x:\n    tools:\n      rules:\n        - {when: 'true', decison: deny}\n",
+	} {
+		if _, err := load(t, yaml); err == nil || !strings.Contains(err.Error(), "not found") {
+			t.Errorf("%q: got %v, want an unknown-field error", yaml, err)
+		}
+	}
+}
+
+// BenchmarkDecide50Rules decides a call that passes 50 rules (none
+// matching) before the lists decide it.
+func BenchmarkDecide50Rules(b *testing.B) {
+	var y strings.Builder
+	y.WriteString("profiles:\n  p:\n    tools:\n      allow: [exec, read]\n      rules:\n")
+	for i := range 50 {
+		fmt.Fprintf(&y, "        - {when: 'tool == \"exec\" && params.command.matches(\"^forbidden-%d\\\\s\")', decision: deny}\n", i)
+	}
+	e := compile(b, y.String(), nil)
+	call := Call{Agent: "a", Profile: "p", Tool: "exec", Params: map[string]any{"command": "git status --short && go test ./..."}}
+	if d := e.Decide(call); d.Effect != warden.Allow {
+		b.Fatalf("%+v", d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Decide(call)
+	}
+}
