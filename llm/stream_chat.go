@@ -15,11 +15,13 @@ import (
 // (its arguments held a private key) must not reach the agent at all, and
 // agents act on a tool call only once it is complete anyway.
 type chatStream struct {
-	c     *call
-	out   *flusher
-	text  map[int]*dlp.Stream // by choice
-	calls map[[2]int]*heldCall
-	last  map[string]any // the last chunk, a template for our own
+	c    *call
+	out  *flusher
+	text map[int]*dlp.Stream // by choice
+	// reasoning streams, by choice and field
+	reasoning map[reasoningKey]*dlp.Stream
+	calls     map[[2]int]*heldCall
+	last      map[string]any // the last chunk, a template for our own
 	// lastRaw is the last chunk when the fast path did not decode it.
 	lastRaw []byte
 }
@@ -38,8 +40,10 @@ func (s *chatStream) fast(ev *event) (done, cont bool) {
 	if fs, fe, ok := valueSpan(d, "choices", 0, "finish_reason"); ok && !isNull(d, fs, fe) {
 		return false, false
 	}
-	if _, _, ok := valueSpan(d, "choices", 0, "delta", "tool_calls"); ok {
-		return false, false
+	for _, k := range []string{"tool_calls", "reasoning_content", "reasoning"} {
+		if _, _, ok := valueSpan(d, "choices", 0, "delta", k); ok {
+			return false, false
+		}
 	}
 	cs, ce, ok := valueSpan(d, "choices", 0, "delta", "content")
 	if !ok || d[cs] != '"' {
@@ -105,7 +109,22 @@ type heldCall struct {
 }
 
 func newChatStream(c *call, out *flusher) *chatStream {
-	return &chatStream{c: c, out: out, text: map[int]*dlp.Stream{}, calls: map[[2]int]*heldCall{}}
+	return &chatStream{c: c, out: out, text: map[int]*dlp.Stream{}, calls: map[[2]int]*heldCall{}, reasoning: map[reasoningKey]*dlp.Stream{}}
+}
+
+type reasoningKey struct {
+	choice int
+	field  string
+}
+
+func (s *chatStream) reasoningStream(idx int, field string) *dlp.Stream {
+	k := reasoningKey{idx, field}
+	st := s.reasoning[k]
+	if st == nil {
+		st = s.c.newTextStream(false)
+		s.reasoning[k] = st
+	}
+	return st
 }
 
 func (s *chatStream) handle(ev *event) bool {
@@ -144,6 +163,14 @@ func (s *chatStream) handle(ev *event) bool {
 			delta["content"] = s.stream(idx).Push(text)
 			changed = true
 		}
+		// Reasoning text some providers stream beside the answer is model
+		// output like any other: restored and filtered on its own channel.
+		for _, k := range []string{"reasoning_content", "reasoning"} {
+			if text, ok := delta[k].(string); ok {
+				delta[k] = s.reasoningStream(idx, k).Push(text)
+				changed = true
+			}
+		}
 		if tcs, ok := delta["tool_calls"]; ok {
 			s.hold(idx, tcs)
 			delete(delta, "tool_calls")
@@ -160,6 +187,14 @@ func (s *chatStream) handle(ev *event) bool {
 			s.c.collect(st)
 			s.cut(chunk, choice)
 			return false
+		}
+		for k, st := range s.reasoning {
+			if k.choice == idx && st.Blocked != nil {
+				s.c.collect(st)
+				delete(delta, k.field)
+				s.cut(chunk, choice)
+				return false
+			}
 		}
 		if len(delta) > 0 && (len(delta) > 1 || delta["content"] != "") || finished || choice["logprobs"] != nil {
 			empty = false
@@ -230,6 +265,20 @@ func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
 			return false
 		}
 	}
+	for k, st := range s.reasoning {
+		if k.choice != idx {
+			continue
+		}
+		if rest := st.Flush(); rest != "" {
+			prev, _ := delta[k.field].(string)
+			delta[k.field] = prev + rest
+		}
+		s.c.collect(st)
+		if st.Blocked != nil {
+			s.cut(chunk, choice)
+			return false
+		}
+	}
 	var keys [][2]int
 	for k := range s.calls {
 		if k[0] == idx {
@@ -293,5 +342,8 @@ func (s *chatStream) end() {
 	}
 	for _, h := range s.calls {
 		s.c.collect(h.args)
+	}
+	for _, st := range s.reasoning {
+		s.c.collect(st)
 	}
 }
