@@ -548,23 +548,36 @@ func finiteLanguage(re *syntax.Regexp) ([]string, bool) {
 	return nil, false
 }
 
+// maxRun bounds how far window walks a run of secret bytes. No secret is
+// this long; a longer run (1 MB of "eyeyey...") would make every keyword
+// hit in it walk the whole run. Past it, window gives up (errRunTooLong)
+// and the caller runs the rule over the whole text once, which Go's
+// regular expressions do in linear time.
+const maxRun = 8 << 10
+
 // window returns the stretch of text a match could occupy given a keyword
-// at [k, k+klen), or ok false when no match can use that keyword.
-func (p *secretPlan) window(text string, k, klen int) (start, end int, ok bool) {
+// at [k, k+klen), or ok false when no match can use that keyword. long
+// reports a run of secret bytes longer than maxRun: the plan's shortcut
+// does not pay there.
+func (p *secretPlan) window(text string, k, klen int) (start, end int, ok, long bool) {
 	if p.inSecret {
 		// The run of secret bytes around the keyword.
 		rs, re := k, k
 		for rs > 0 && p.alphabet.has(text[rs-1]) {
-			rs--
+			if rs--; k-rs > maxRun {
+				return 0, 0, false, true
+			}
 		}
 		for re < len(text) && p.alphabet.has(text[re]) {
-			re++
+			if re++; re-k > maxRun {
+				return 0, 0, false, true
+			}
 		}
 		if re-rs < p.minSecret || re-k < klen || !p.followed(text, re) {
-			return 0, 0, false
+			return 0, 0, false, false
 		}
 		start, end = p.extend(text, rs, p.before, &p.beforeAlphabet, re)
-		return start, end, true
+		return start, end, true, false
 	}
 	// The keyword is before the secret: the lead, then the operator, then
 	// the trail, then a run of secret bytes long enough.
@@ -579,7 +592,11 @@ func (p *secretPlan) window(text string, k, klen int) (start, end int, ok bool) 
 		}
 		if p.opWidth == 0 {
 			// Nothing must stand between the keyword and the secret.
-			if e := p.secretRun(text, o); e >= 0 {
+			e := p.secretRun(text, o)
+			if e == runTooLong {
+				return 0, 0, false, true
+			}
+			if e >= 0 {
 				end = max(end, e)
 			}
 		} else if o < len(text) && p.op.has(text[o]) {
@@ -593,7 +610,11 @@ func (p *secretPlan) window(text string, k, klen int) (start, end int, ok bool) 
 					if v > t && !p.trail.has(text[v-1]) {
 						break
 					}
-					if e := p.secretRun(text, v); e >= 0 {
+					e := p.secretRun(text, v)
+					if e == runTooLong {
+						return 0, 0, false, true
+					}
+					if e >= 0 {
 						end = max(end, e)
 					}
 				}
@@ -604,18 +625,23 @@ func (p *secretPlan) window(text string, k, klen int) (start, end int, ok bool) 
 		}
 	}
 	if end < 0 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	start, end = p.extend(text, k, p.toKeyword, &p.keyAlphabet, end)
-	return start, end, true
+	return start, end, true, false
 }
 
+// runTooLong is secretRun's answer for a run longer than maxRun.
+const runTooLong = -2
+
 // secretRun returns the end of a run of secret bytes at v long enough for
-// the secret and followed as it must be, or -1.
+// the secret and followed as it must be, or -1 (or runTooLong).
 func (p *secretPlan) secretRun(text string, v int) int {
 	e := v
 	for e < len(text) && p.alphabet.has(text[e]) {
-		e++
+		if e++; e-v > maxRun {
+			return runTooLong
+		}
 	}
 	if e-v < p.minSecret || !p.followed(text, e) {
 		return -1

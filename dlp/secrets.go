@@ -111,6 +111,10 @@ func (s *secretRules) recognizer() *recognizer {
 	}
 }
 
+// maxWindows bounds the windows one rule gets in one text; past it the
+// rule runs over the whole text once.
+const maxWindows = 256
+
 // ruleWindow is a stretch of text where a rule could match.
 type ruleWindow struct{ rule, start, end int }
 
@@ -120,6 +124,7 @@ type ruleWindow struct{ rule, start, end int }
 func (s *secretRules) find(text string, out []Entity) []Entity {
 	var whole [4]uint64 // rules to run over the whole text, as bits
 	var wins []ruleWindow
+	hits := make([]int, len(s.rules)) // windows per rule
 	s.keywords.find(text, func(at, w int) {
 		klen := len(s.keywords.words[w])
 		for _, r := range s.byWord[w] {
@@ -128,7 +133,19 @@ func (s *secretRules) find(text string, out []Entity) []Entity {
 				whole[r>>6] |= 1 << (r & 63)
 				continue
 			}
-			if ws, we, ok := p.window(text, at, klen); ok {
+			if whole[r>>6]&(1<<(r&63)) != 0 {
+				return // already to be run over the whole text
+			}
+			ws, we, ok, long := p.window(text, at, klen)
+			if long || hits[r] >= maxWindows {
+				// A run longer than any secret, or so many hits that
+				// windows would cost more than one pass: run the rule over
+				// the whole text instead, in linear time.
+				whole[r>>6] |= 1 << (r & 63)
+				return
+			}
+			if ok {
+				hits[r]++
 				wins = append(wins, ruleWindow{r, ws, we})
 			}
 		}
@@ -185,6 +202,51 @@ type secretScan struct {
 	text    string
 	windows map[windowKey]windowFound
 	global  map[string]bool // secret → allowed by the global allowlist
+	// The last line a match was in, and allowlists' verdicts on lines:
+	// many matches on one long line (minified JSON) would otherwise each
+	// search the line for its ends and run the line expressions over it.
+	lineStart, lineEnd int
+	lineOne            bool // the remembered span is one line
+	lineVerdict        map[lineVerdictKey]bool
+}
+
+type lineVerdictKey struct {
+	a          *config.Allowlist
+	start, end int
+}
+
+// lineAround returns the line text[start:end] is in.
+func (sc *secretScan) lineAround(start, end int) string {
+	text := sc.text
+	if sc.lineOne && start >= sc.lineStart && end <= sc.lineEnd {
+		return text[sc.lineStart:sc.lineEnd]
+	}
+	ls := strings.LastIndexByte(text[:start], '\n') + 1
+	le := len(text)
+	if k := strings.IndexByte(text[end:], '\n'); k >= 0 {
+		le = end + k
+	}
+	// Only a single line is reused: a match over several lines sees
+	// them all, a later match on one of them only its own.
+	sc.lineStart, sc.lineEnd, sc.lineOne = ls, le, strings.IndexByte(text[ls:le], '\n') < 0
+	return text[ls:le]
+}
+
+// allowedBy is allowedBy with the verdicts of line expressions remembered
+// for the current line.
+func (sc *secretScan) allowedBy(lists []*config.Allowlist, secret, match, line string) bool {
+	return allowedByWith(lists, secret, match, line, func(a *config.Allowlist) bool {
+		k := lineVerdictKey{a, sc.lineStart, sc.lineEnd}
+		if v, ok := sc.lineVerdict[k]; ok {
+			return v
+		}
+		v := a.RegexAllowed(line)
+		if sc.lineVerdict == nil {
+			sc.lineVerdict = map[lineVerdictKey]bool{}
+		}
+		sc.lineVerdict[k] = v
+		return v
+	})
 }
 
 type windowKey struct {
@@ -290,8 +352,8 @@ func (sc *secretScan) report(r *config.Rule, m []int, out []Entity) []Entity {
 	if r.Entropy > 0 && entropy(secret) <= r.Entropy {
 		return out
 	}
-	line := lineAround(text, ms, me)
-	if sc.globallyAllowed(secret, text[ms:me], line) || allowedBy(r.Allowlists, secret, text[ms:me], line) {
+	line := sc.lineAround(ms, me)
+	if sc.globallyAllowed(secret, text[ms:me], line) || sc.allowedBy(r.Allowlists, secret, text[ms:me], line) {
 		return out
 	}
 	score := 0.9
@@ -323,14 +385,21 @@ func (sc *secretScan) globallyAllowed(secret, match, line string) bool {
 // commit never matches. Stop words are looked up before expressions are
 // run: the same verdict, and the cheaper test first.
 func allowedBy(lists []*config.Allowlist, secret, match, line string) bool {
-	for _, a := range lists {
-		target := secret
+	return allowedByWith(lists, secret, match, line, func(a *config.Allowlist) bool { return a.RegexAllowed(line) })
+}
+
+// allowedByWith is allowedBy with lineAllowed judging line expressions.
+func allowedByWith(lists []*config.Allowlist, secret, match, line string, lineAllowed func(*config.Allowlist) bool) bool {
+	regexAllowed := func(a *config.Allowlist) bool {
 		switch a.RegexTarget {
 		case "match":
-			target = match
+			return a.RegexAllowed(match)
 		case "line":
-			target = line
+			return lineAllowed(a)
 		}
+		return a.RegexAllowed(secret)
+	}
+	for _, a := range lists {
 		if a.MatchCondition == config.AllowlistMatchAnd {
 			if len(a.Commits) > 0 || len(a.Paths) > 0 || len(a.Regexes) == 0 && len(a.StopWords) == 0 {
 				continue
@@ -340,12 +409,12 @@ func allowedBy(lists []*config.Allowlist, secret, match, line string) bool {
 					continue
 				}
 			}
-			if len(a.Regexes) > 0 && !a.RegexAllowed(target) {
+			if len(a.Regexes) > 0 && !regexAllowed(a) {
 				continue
 			}
 			return true
 		}
-		if stop, _ := a.ContainsStopWord(secret); stop || a.RegexAllowed(target) {
+		if stop, _ := a.ContainsStopWord(secret); stop || regexAllowed(a) {
 			return true
 		}
 	}
