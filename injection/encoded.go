@@ -121,7 +121,6 @@ func (d *Detector) decodeRun(text string, i, j, end, depth int, st *scanState, f
 		}
 		return d.reportDecoded(string(b), "hex", "encoded.hex_instructions", 0.7, i, end, depth, st, fs)
 	}
-	st.attempts--
 	enc := base64.RawStdEncoding
 	if strings.ContainsAny(run, "-_") {
 		if strings.ContainsAny(run, "+/") {
@@ -136,6 +135,10 @@ func (d *Detector) decodeRun(text string, i, j, end, depth int, st *scanState, f
 	if err != nil || !printableStart(hb) {
 		return fs
 	}
+	// Only runs that start like text use up an attempt: hundreds of
+	// binary hashes (a lockfile's integrity lines) must not exhaust the
+	// attempts before a payload that comes after them.
+	st.attempts--
 	n := len(run)
 	if limit := st.budget*4/3 + 4; n > limit {
 		n = limit &^ 3
