@@ -421,14 +421,6 @@ func allowedByWith(lists []*config.Allowlist, secret, match, line string, lineAl
 	return false
 }
 
-func lineAround(text string, start, end int) string {
-	ls := strings.LastIndexByte(text[:start], '\n') + 1
-	le := strings.IndexByte(text[end:], '\n')
-	if le < 0 {
-		return text[ls:]
-	}
-	return text[ls : end+le]
-}
 
 // entropy is the Shannon entropy of s in bits per character, as gitleaks
 // computes it for its entropy floors.
