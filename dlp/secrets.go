@@ -421,7 +421,6 @@ func allowedByWith(lists []*config.Allowlist, secret, match, line string, lineAl
 	return false
 }
 
-
 // entropy is the Shannon entropy of s in bits per character, as gitleaks
 // computes it for its entropy floors.
 func entropy(s string) float64 {
