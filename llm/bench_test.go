@@ -27,6 +27,26 @@ type benchAudit struct{}
 
 func (benchAudit) Record(context.Context, *warden.Event) error { return nil }
 
+// stubProxy is a proxy in front of one OpenAI-protocol upstream ("up"),
+// with authentication and audit stubbed out and limits out of the way.
+func stubProxy(tb testing.TB, upstreamURL string, score func(string) llm.InjectionResult) *llm.Proxy {
+	tb.Helper()
+	engine, err := dlp.New(dlp.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.LLM.Limits = config.LLMLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 60}
+	p, err := llm.New(llm.Options{
+		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: upstreamURL + "/v1"}},
+		LLM:       cfg.LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine, Injection: score,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
 // benchRequest is an OpenClaw-like chat request of about size bytes.
 func benchRequest(size int, stream bool) []byte {
 	var sys strings.Builder
@@ -61,21 +81,8 @@ func BenchmarkProxyOverhead(b *testing.B) {
 		w.Write(reply)
 	}))
 	defer up.Close()
-	engine, err := dlp.New(dlp.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	det := injection.New(injection.Options{})
-	cfg := config.Default()
-	cfg.LLM.Limits = config.LLMLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 60}
-	p, err := llm.New(llm.Options{
-		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: up.URL + "/v1"}},
-		LLM:       cfg.LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine,
-		Injection: func(s string) llm.InjectionResult { r := det.Scan(s); return llm.InjectionResult{Score: r.Score} },
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := stubProxy(b, up.URL, func(s string) llm.InjectionResult { r := det.Scan(s); return llm.InjectionResult{Score: r.Score} })
 	body := benchRequest(8<<10, false)
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
@@ -110,19 +117,7 @@ func BenchmarkProxyStream(b *testing.B) {
 		w.Write(events.Bytes())
 	}))
 	defer up.Close()
-	engine, err := dlp.New(dlp.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.LLM.Limits = config.LLMLimits{RequestsPerMinute: 1 << 30, TokensPerDay: 1 << 60}
-	p, err := llm.New(llm.Options{
-		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: up.URL + "/v1"}},
-		LLM:       cfg.LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := stubProxy(b, up.URL, nil)
 	body := benchRequest(2<<10, true)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

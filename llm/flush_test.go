@@ -6,10 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/wardenhq/warden/config"
-	"github.com/wardenhq/warden/dlp"
-	"github.com/wardenhq/warden/llm"
 )
 
 // TestStreamEventIsSentWhileTheNextIsHalfReceived: an upstream that sends a
@@ -34,18 +30,7 @@ func TestStreamEventIsSentWhileTheNextIsHalfReceived(t *testing.T) {
 		w.Write([]byte(`ta":{"content":"world"},"finish_reason":"stop"}]}` + "\n\ndata: [DONE]\n\n"))
 	}))
 	defer up.Close()
-	engine, err := dlp.New(dlp.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
-	p, err := llm.New(llm.Options{
-		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: up.URL + "/v1"}},
-		LLM:       cfg.LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := stubProxy(t, up.URL, nil)
 	srv := httptest.NewServer(p)
 	defer srv.Close()
 	resp, err := http.Post(srv.URL+"/llm/up/v1/chat/completions", "application/json", strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))

@@ -169,7 +169,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve()
 }
 
-// bearer returns the agent's token from Authorization: Bearer or
+// presentedToken returns the agent's token from Authorization: Bearer or
 // x-api-key (Anthropic clients send the latter).
 func presentedToken(r *http.Request) string {
 	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {

@@ -6,10 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/wardenhq/warden/config"
-	"github.com/wardenhq/warden/dlp"
-	"github.com/wardenhq/warden/llm"
 )
 
 // TestStreamedReasoningIsRestoredAndFiltered: reasoning text that some
@@ -24,17 +20,7 @@ func TestStreamedReasoningIsRestoredAndFiltered(t *testing.T) {
 		io.WriteString(w, `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Done."},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
 	}))
 	defer up.Close()
-	engine, err := dlp.New(dlp.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := llm.New(llm.Options{
-		Providers: map[string]config.Provider{"up": {Protocol: "openai", BaseURL: up.URL + "/v1"}},
-		LLM:       config.Default().LLM, Auth: benchAuth{}, Audit: benchAudit{}, DLP: engine,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := stubProxy(t, up.URL, nil)
 	srv := httptest.NewServer(p)
 	defer srv.Close()
 	resp, err := http.Post(srv.URL+"/llm/up/v1/chat/completions", "application/json",

@@ -32,7 +32,8 @@ func readStdin(e *env) (string, error) {
 	return string(b), nil
 }
 
-// loadOfflineConfig reads the config for a command that needs no server.
+// loadOfflineConfig reads the config file (--config, else WARDEN_CONFIG,
+// else ./warden.yaml if present) with the WARDEN_* overrides.
 func loadOfflineConfig(path string, e *env) (*config.Config, error) {
 	if path == "" {
 		path = e.getenv("WARDEN_CONFIG")

@@ -28,11 +28,7 @@ func (f *serverFlags) register(cmd *cobra.Command, listen bool) {
 
 // load reads the config file, applies WARDEN_* variables, then the flags.
 func (f *serverFlags) load(cmd *cobra.Command, e *env) (*config.Config, error) {
-	path := f.config
-	if path == "" {
-		path = e.getenv("WARDEN_CONFIG")
-	}
-	cfg, err := config.Load(path, e.getenv)
+	cfg, err := loadOfflineConfig(f.config, e)
 	if err != nil {
 		return nil, err
 	}
