@@ -32,6 +32,7 @@ type Tx interface {
 	WorkspaceTx
 	FileTx
 	AuditTx
+	ApprovalTx
 }
 
 // MetaTx holds small install-wide values (install id, KEK generation).

@@ -21,6 +21,7 @@ import (
 	"github.com/wardenhq/warden/apiv1"
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/identity"
+	"github.com/wardenhq/warden/toolcall"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -34,6 +35,9 @@ type Config struct {
 	// Model serves the model plane under /llm/ (it authenticates and
 	// audits on its own, in the providers' protocols); nil: not served.
 	Model http.Handler
+	// Tools decides tool calls and keeps approvals; nil: the tool plane's
+	// routes are not served.
+	Tools *toolcall.Service
 }
 
 // Server serves the API.
@@ -44,6 +48,7 @@ type Server struct {
 	log     *slog.Logger
 	maxFile int64
 	model   http.Handler
+	tools   *toolcall.Service
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -53,7 +58,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -97,6 +102,16 @@ func (s *Server) routes() {
 	}
 
 	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
+
+	if s.tools != nil {
+		m.Handle("POST /api/v1/decide", s.auth(s.decideTool))
+		m.Handle("GET /api/v1/approvals", s.auth(s.listApprovals))
+		m.Handle("GET /api/v1/approvals/{id}", s.auth(s.getApproval))
+		m.Handle("POST /api/v1/approvals/{id}/approve", s.auth(s.decideApproval(true)))
+		m.Handle("POST /api/v1/approvals/{id}/deny", s.auth(s.decideApproval(false)))
+		m.Handle("POST /api/v1/plugins/register", s.auth(s.registerPlugin))
+		m.Handle("POST /api/v1/tools/result", s.auth(s.toolResult))
+	}
 
 	if s.model != nil {
 		m.Handle("/llm/", s.model)

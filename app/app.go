@@ -25,6 +25,7 @@ import (
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/toolcall"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -134,11 +135,19 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.log.Warn("sealed blobs that no file version references (a crash between upload and commit); they are kept, unreadable without a version",
 			"count", len(orphans), "dir", filepath.Join(dir, blobDir))
 	}
-	model, err := newModelPlane(ctx, cfg, opts.Getenv, a.ids, a.audit, a)
+	engine, err := NewDLP(cfg)
 	if err != nil {
 		return nil, err
 	}
-	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize), Model: model})
+	tools := toolcall.New(a.store, a.keys, a.audit, a.policy, toolcall.Options{
+		ApprovalTTL: cfg.Approvals.TTL.D(), MaxWait: cfg.Approvals.MaxWait.D(), Mask: maskWith(engine), Logger: a.log,
+	})
+	model, err := newModelPlane(ctx, cfg, opts.Getenv, engine, a.ids, a.audit, a)
+	if err != nil {
+		return nil, err
+	}
+	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
+		Model: model, Tools: tools})
 	return a, nil
 }
 

@@ -25,6 +25,30 @@ func NewDLP(cfg *config.Config) (*dlp.Engine, error) {
 	return e, nil
 }
 
+// maskWith returns a function that masks every sensitive value the engine
+// finds in a text: what approvers and the audit record see of tool
+// parameters.
+func maskWith(e *dlp.Engine) func(string) string {
+	return func(s string) string {
+		ents := e.Scan(s)
+		if len(ents) == 0 {
+			return s
+		}
+		var b strings.Builder
+		last := 0
+		for _, en := range ents {
+			if en.Start < last {
+				continue
+			}
+			b.WriteString(s[last:en.Start])
+			b.WriteString(dlp.MaskText(en.Type))
+			last = en.End
+		}
+		b.WriteString(s[last:])
+		return b.String()
+	}
+}
+
 // providerKeys reads each provider's API key from its environment variable
 // or file. A provider configured with a key source that is empty is an
 // error: Warden would otherwise fail every call to it later, less clearly.
@@ -55,12 +79,8 @@ func providerKeys(cfg *config.Config, getenv func(string) string) (map[string]st
 
 // newModelPlane builds the model proxy, subscribes it to the audit stream
 // (labels) and replays today's usage into its budgets.
-func newModelPlane(ctx context.Context, cfg *config.Config, getenv func(string) string, ids llm.Authenticator, log *audit.Log, a *App) (*llm.Proxy, error) {
+func newModelPlane(ctx context.Context, cfg *config.Config, getenv func(string) string, engine *dlp.Engine, ids llm.Authenticator, log *audit.Log, a *App) (*llm.Proxy, error) {
 	keys, err := providerKeys(cfg, getenv)
-	if err != nil {
-		return nil, err
-	}
-	engine, err := NewDLP(cfg)
 	if err != nil {
 		return nil, err
 	}

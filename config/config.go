@@ -32,6 +32,8 @@ type Config struct {
 	Limits   Limits             `yaml:"limits"`
 	Audit    Audit              `yaml:"audit"`
 	Profiles map[string]Profile `yaml:"profiles"`
+	// Approvals tunes human approvals of tool calls.
+	Approvals Approvals `yaml:"approvals"`
 
 	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
 	LLM       LLM                 `yaml:"llm"`
@@ -71,6 +73,15 @@ type Audit struct {
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
 }
 
+// Approvals tunes the tool plane's human approvals.
+type Approvals struct {
+	// TTL is how long an approval waits for a human (expired = denied), and
+	// how long an approved one-time approval waits to be used.
+	TTL Duration `yaml:"ttl"`
+	// MaxWait caps one long-poll on an approval (?wait=).
+	MaxWait Duration `yaml:"max_wait"`
+}
+
 // Profile is a named set of policies an agent is created with. The
 // tool, model and network planes add their sections to it.
 type Profile struct {
@@ -88,6 +99,8 @@ func Default() *Config {
 		Limits: Limits{MaxFileSize: 8 << 30, AuthFailuresPerMinute: 60, AuthFailureBurst: 20},
 		Audit:  Audit{CheckpointEvery: 256, CheckpointInterval: Duration(10 * time.Second)},
 		LLM:    defaultLLM(),
+
+		Approvals: Approvals{TTL: Duration(10 * time.Minute), MaxWait: Duration(60 * time.Second)},
 	}
 }
 
@@ -136,6 +149,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Data == "" {
 		return errors.New("data: must not be empty")
+	}
+	if c.Approvals.TTL.D() < time.Second || c.Approvals.MaxWait.D() < time.Second {
+		return errors.New("approvals: ttl and max_wait must be at least 1s")
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		return errors.New("tls: set both cert_file and key_file, or neither")

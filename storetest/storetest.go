@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"VersionKeysPage", testVersionKeys},
 		{"AuditAppendAndFilter", testAudit},
 		{"Checkpoints", testCheckpoints},
+		{"Approvals", testApprovals},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
