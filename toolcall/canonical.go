@@ -77,4 +77,3 @@ func (s *Service) maskValue(v any, depth int) any {
 	}
 	return v
 }
-

@@ -50,7 +50,7 @@ type Service struct {
 
 	mu      sync.Mutex
 	waiters map[string]*waiters // approval id → who waits on it
-	plugins map[string]plugin        // agent name → live registration
+	plugins map[string]plugin   // agent name → live registration
 }
 
 // waiters is a channel closed when an approval is decided, and how many
