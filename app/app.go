@@ -142,7 +142,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	tools := toolcall.New(a.store, a.keys, a.audit, a.policy, toolcall.Options{
 		ApprovalTTL: cfg.Approvals.TTL.D(), MaxWait: cfg.Approvals.MaxWait.D(), Mask: maskWith(engine), Logger: a.log,
 	})
-	model, err := newModelPlane(ctx, cfg, opts.Getenv, engine, a.ids, a.audit, a)
+	model, err := newModelPlane(ctx, cfg, opts.Getenv, engine, toolGate{tools}, a.ids, a.audit, a)
 	if err != nil {
 		return nil, err
 	}

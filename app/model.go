@@ -79,7 +79,7 @@ func providerKeys(cfg *config.Config, getenv func(string) string) (map[string]st
 
 // newModelPlane builds the model proxy, subscribes it to the audit stream
 // (labels) and replays today's usage into its budgets.
-func newModelPlane(ctx context.Context, cfg *config.Config, getenv func(string) string, engine *dlp.Engine, ids llm.Authenticator, log *audit.Log, a *App) (*llm.Proxy, error) {
+func newModelPlane(ctx context.Context, cfg *config.Config, getenv func(string) string, engine *dlp.Engine, gate llm.ToolGate, ids llm.Authenticator, log *audit.Log, a *App) (*llm.Proxy, error) {
 	keys, err := providerKeys(cfg, getenv)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func newModelPlane(ctx context.Context, cfg *config.Config, getenv func(string) 
 	det := injection.New(injection.Options{Threshold: cfg.LLM.Injection.Threshold})
 	p, err := llm.New(llm.Options{
 		Providers: cfg.Providers, Keys: keys, LLM: cfg.LLM, LimitsFor: cfg.LLMLimitsFor,
-		Auth: ids, Audit: log, DLP: engine, Logger: a.log,
+		Auth: ids, Audit: log, DLP: engine, Logger: a.log, Tools: gate,
 		Injection: func(text string) llm.InjectionResult {
 			r := det.Scan(text)
 			out := llm.InjectionResult{Score: r.Score}

@@ -46,6 +46,8 @@ type call struct {
 	outBlocked dlp.Type
 	injection  injectionSummary
 	usageAdded bool // Warden asked for stream usage the client did not
+	toolCalls  int  // tool calls the model emitted
+	toolsCut   int  // of which the tool plane blocked
 
 	tokensIn, tokensOut int64
 	firstByte           time.Duration
@@ -213,6 +215,7 @@ func (c *call) relayJSON(resp *http.Response) {
 		c.writeRefusal(c.outputBlockedText())
 		return
 	}
+	c.gateReply(doc)
 	out, _ := marshal(doc)
 	copyHeaders(c.w.Header(), resp.Header)
 	c.w.Header().Set("Content-Type", "application/json")
@@ -358,6 +361,8 @@ func (c *call) recordErr() error {
 	setIf(d, "blocked", typeNames(c.blocked), len(c.blocked) > 0)
 	setIf(d, "output_masked", counts(c.outMasked), len(c.outMasked) > 0)
 	setIf(d, "output_blocked", string(c.outBlocked), c.outBlocked != "")
+	setIf(d, "tool_calls", c.toolCalls, c.toolCalls > 0)
+	setIf(d, "tool_calls_blocked", c.toolsCut, c.toolsCut > 0)
 	if c.injection.items > 0 {
 		d["injection"] = map[string]any{
 			"score": round2(c.injection.score), "signals": c.injection.signals, "items": c.injection.items,

@@ -93,6 +93,9 @@ func protoStart(t *testing.T, opts ...wardentest.Option) *protoEnv {
 			"fake":    {Protocol: "openai", BaseURL: fake.URL + "/v1", APIKeyFile: keyFile},
 			"fakeant": {Protocol: "anthropic", BaseURL: fake.URL, APIKeyFile: keyFile},
 		}
+		// These tests are about the protocols: the tool plane lets every
+		// call through (toolgate_test.go covers what it blocks).
+		c.Profiles = map[string]config.Profile{"default": {Tools: &config.ToolPolicy{Allow: []string{"*"}}}}
 	}
 	s := wardentest.Start(t, append([]wardentest.Option{base}, opts...)...)
 	return &protoEnv{s: s, fake: fake, token: s.Agent("bot")}

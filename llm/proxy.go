@@ -54,6 +54,9 @@ type Options struct {
 	DLP       *dlp.Engine
 	// Injection scores untrusted content (tool results); nil disables it.
 	Injection func(text string) InjectionResult
+	// Tools decides every tool call a model emits before the agent sees
+	// it (the tool plane's second enforcement point); nil lets calls pass.
+	Tools ToolGate
 	Transport http.RoundTripper // http.DefaultTransport if nil
 	Logger    *slog.Logger
 	Now       func() time.Time

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -60,6 +61,25 @@ func (f *flusher) raw(ev *event) {
 		}
 	}
 }
+
+// bytes writes events already in wire form.
+func (f *flusher) bytes(b []byte) {
+	if f.err == nil && len(b) > 0 {
+		_, f.err = f.w.Write(b)
+		if !f.manual {
+			f.flush()
+		}
+	}
+}
+
+// bufferWriter collects events to be sent later (or never).
+type bufferWriter struct {
+	bytes.Buffer
+	h http.Header
+}
+
+func (b *bufferWriter) Header() http.Header { return b.h }
+func (b *bufferWriter) WriteHeader(int)     {}
 
 func (f *flusher) done() { f.event("", []byte("[DONE]")) }
 

@@ -17,6 +17,8 @@ type anthropicStream struct {
 	blocks map[int]*dlp.Stream
 	held   map[int]*heldBlock // tool_use blocks being assembled
 	maxIdx int
+	// used and blocked count tool_use blocks let through and blocked.
+	used, blocked int
 }
 
 // heldBlock is a tool_use block being assembled.
@@ -37,8 +39,17 @@ func (s *anthropicStream) handle(ev *event) bool {
 	}
 	idx := intOf(doc["index"])
 	switch doc["type"] {
-	case "message_start", "message_delta":
+	case "message_start":
 		s.c.usage(doc)
+	case "message_delta":
+		s.c.usage(doc)
+		if d, _ := doc["delta"].(map[string]any); d != nil && d["stop_reason"] == "tool_use" && s.blocked > 0 && s.used == 0 {
+			// Every tool call was blocked: the turn ends with the notes.
+			d["stop_reason"] = "end_turn"
+			b, _ := marshal(doc)
+			s.out.event(ev.Name, b)
+			return true
+		}
 	case "content_block_start":
 		s.maxIdx = max(s.maxIdx, idx)
 		if cb, ok := doc["content_block"].(map[string]any); ok && cb["type"] == "tool_use" {
@@ -84,6 +95,13 @@ func (s *anthropicStream) handle(ev *event) bool {
 				return false
 			}
 			h.input.WriteString(rest)
+			if note := s.gateBlock(h); note != "" {
+				// The block's index carries the note as text instead.
+				s.c.anthropicText(s.out, idx, note, true)
+				s.blocked++
+				return true
+			}
+			s.used++
 			s.out.raw(h.start)
 			s.out.json("content_block_delta", map[string]any{"type": "content_block_delta", "index": idx,
 				"delta": map[string]any{"type": "input_json_delta", "partial_json": h.input.String()}})
@@ -118,6 +136,21 @@ func (s *anthropicStream) cut(idx int, released string, opened bool) {
 	s.c.anthropicText(s.out, next, s.c.outputBlockedText(), true)
 	s.out.json("message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": "end_turn", "stop_sequence": nil}, "usage": map[string]any{"output_tokens": s.c.tokensOut}})
 	s.out.json("message_stop", map[string]any{"type": "message_stop"})
+}
+
+// gateBlock decides a complete tool_use block; "" lets it through.
+func (s *anthropicStream) gateBlock(h *heldBlock) string {
+	var name string
+	if doc, err := decodeObject(h.start.Data); err == nil {
+		if cb, ok := doc["content_block"].(map[string]any); ok {
+			name, _ = cb["name"].(string)
+		}
+	}
+	input := h.input.String()
+	if strings.TrimSpace(input) == "" {
+		input = "{}"
+	}
+	return s.c.gate(name, input)
 }
 
 func (s *anthropicStream) end() {

@@ -287,6 +287,7 @@ func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
 	}
 	slices.SortFunc(keys, func(a, b [2]int) int { return a[1] - b[1] })
 	var calls []any
+	var notes []string
 	for _, k := range keys {
 		h := s.calls[k]
 		delete(s.calls, k)
@@ -299,12 +300,26 @@ func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
 		tc := maps.Clone(h.fields)
 		name, _ := tc["name"].(string)
 		delete(tc, "name")
-		tc["index"] = k[1]
+		if note := s.c.gate(name, h.buf.String()); note != "" {
+			notes = append(notes, note)
+			continue
+		}
+		// Kept calls are renumbered: a client may expect indexes 0, 1, ...
+		tc["index"] = len(calls)
 		tc["function"] = map[string]any{"name": name, "arguments": h.buf.String()}
 		calls = append(calls, tc)
 	}
 	if len(calls) > 0 {
 		s.out.json("", s.chunk(map[string]any{"index": idx, "delta": map[string]any{"tool_calls": calls}, "finish_reason": nil}))
+	}
+	if len(notes) > 0 {
+		// A blocked call becomes assistant text naming the rule; if no
+		// call is left, the turn ends instead of waiting for tool results.
+		prev, _ := delta["content"].(string)
+		delta["content"] = joinNotes(prev, notes)
+		if len(calls) == 0 && choice["finish_reason"] == "tool_calls" {
+			choice["finish_reason"] = "stop"
+		}
 	}
 	return true
 }

@@ -1,21 +1,40 @@
 package llm
 
 import (
+	"net/http"
+
 	"github.com/wardenhq/warden/dlp"
 )
 
 // responsesStream rewrites OpenAI Responses events: text and argument
 // deltas are streamed through restore and filter; the events that repeat
 // the whole text (*.done, response.completed) are transformed whole.
+//
+// A function call item is held from output_item.added to output_item.done
+// (its events transformed as usual, into a buffer) and then either sent on
+// or, if the tool plane blocks it, replaced by a message item whose text
+// names the rule; response.completed then carries the same replacement.
 type responsesStream struct {
 	c    *call
-	out  *flusher
+	out  *flusher // where the event being handled goes
+	base *flusher // the agent
 	text map[[2]int]*dlp.Stream // by output index and content index
 	args map[int]*dlp.Stream    // by output index
+	held map[int]*heldItem      // function calls being assembled, by output index
+	// replaced maps the id of each blocked function call item to the
+	// message item that took its place.
+	replaced map[string]map[string]any
+}
+
+// heldItem is a function call item's events, transformed and buffered.
+type heldItem struct {
+	buf *bufferWriter
+	out *flusher
 }
 
 func newResponsesStream(c *call, out *flusher) *responsesStream {
-	return &responsesStream{c: c, out: out, text: map[[2]int]*dlp.Stream{}, args: map[int]*dlp.Stream{}}
+	return &responsesStream{c: c, out: out, base: out, text: map[[2]int]*dlp.Stream{}, args: map[int]*dlp.Stream{},
+		held: map[int]*heldItem{}, replaced: map[string]map[string]any{}}
 }
 
 func (s *responsesStream) handle(ev *event) bool {
@@ -24,6 +43,76 @@ func (s *responsesStream) handle(ev *event) bool {
 		s.out.raw(ev)
 		return true
 	}
+	oi := intOf(doc["output_index"])
+	typ := doc["type"]
+	if item, ok := doc["item"].(map[string]any); ok && typ == "response.output_item.added" && item["type"] == "function_call" {
+		buf := &bufferWriter{h: http.Header{}}
+		s.held[oi] = &heldItem{buf: buf, out: newFlusher(buf)}
+	}
+	_, hasIndex := doc["output_index"]
+	h := s.held[oi]
+	if h == nil || !hasIndex {
+		if typ == "response.completed" || typ == "response.incomplete" {
+			s.replaceBlocked(doc)
+		}
+		return s.handleDoc(ev, doc)
+	}
+	s.out = h.out
+	cont := s.handleDoc(ev, doc)
+	s.out = s.base
+	if cont && typ == "response.output_item.done" {
+		delete(s.held, oi)
+		item, _ := doc["item"].(map[string]any)
+		name, _ := item["name"].(string)
+		args, _ := item["arguments"].(string)
+		if note := s.c.gate(name, args); note != "" {
+			s.writeNote(oi, item, note, doc["sequence_number"])
+		} else {
+			s.out.bytes(h.buf.Bytes())
+		}
+	}
+	return cont
+}
+
+// writeNote sends, at output index oi, the message item that replaces a
+// blocked function call.
+func (s *responsesStream) writeNote(oi int, call map[string]any, note string, seq any) {
+	item := noteItem(call, note)
+	id, _ := call["id"].(string)
+	s.replaced[id] = item
+	part := item["content"].([]any)[0]
+	open := map[string]any{"type": "message", "id": item["id"], "status": "in_progress", "role": "assistant", "content": []any{}}
+	s.out.json("response.output_item.added", map[string]any{"type": "response.output_item.added", "sequence_number": seq, "output_index": oi, "item": open})
+	s.out.json("response.content_part.added", map[string]any{"type": "response.content_part.added", "sequence_number": seq, "item_id": item["id"],
+		"output_index": oi, "content_index": 0, "part": map[string]any{"type": "output_text", "text": "", "annotations": []any{}}})
+	s.out.json("response.output_text.delta", map[string]any{"type": "response.output_text.delta", "sequence_number": seq, "item_id": item["id"],
+		"output_index": oi, "content_index": 0, "delta": note})
+	s.out.json("response.output_text.done", map[string]any{"type": "response.output_text.done", "sequence_number": seq, "item_id": item["id"],
+		"output_index": oi, "content_index": 0, "text": note})
+	s.out.json("response.content_part.done", map[string]any{"type": "response.content_part.done", "sequence_number": seq, "item_id": item["id"],
+		"output_index": oi, "content_index": 0, "part": part})
+	s.out.json("response.output_item.done", map[string]any{"type": "response.output_item.done", "sequence_number": seq, "output_index": oi, "item": item})
+}
+
+// replaceBlocked puts the notes in place of blocked calls in the final
+// response object.
+func (s *responsesStream) replaceBlocked(doc map[string]any) {
+	if len(s.replaced) == 0 {
+		return
+	}
+	resp, _ := doc["response"].(map[string]any)
+	out, _ := resp["output"].([]any)
+	for i, it := range out {
+		if item, ok := it.(map[string]any); ok && item["type"] == "function_call" {
+			id, _ := item["id"].(string)
+			if r := s.replaced[id]; r != nil {
+				out[i] = r
+			}
+		}
+	}
+}
+
+func (s *responsesStream) handleDoc(ev *event, doc map[string]any) bool {
 	oi, ci := intOf(doc["output_index"]), intOf(doc["content_index"])
 	switch doc["type"] {
 	case "response.output_text.delta":
@@ -131,7 +220,7 @@ func (s *responsesStream) argStream(oi int) *dlp.Stream {
 func (s *responsesStream) cut() {
 	text := s.c.outputBlockedText()
 	resp := responseObject("cut-"+newNonce(), s.c.model, s.c.start.Unix(), text)
-	s.out.json("response.completed", map[string]any{"type": "response.completed", "response": resp})
+	s.base.json("response.completed", map[string]any{"type": "response.completed", "response": resp})
 }
 
 func (s *responsesStream) end() {
