@@ -56,7 +56,7 @@ type Options struct {
 	Injection func(text string) InjectionResult
 	// Tools decides every tool call a model emits before the agent sees
 	// it (the tool plane's second enforcement point); nil lets calls pass.
-	Tools ToolGate
+	Tools     ToolGate
 	Transport http.RoundTripper // http.DefaultTransport if nil
 	Logger    *slog.Logger
 	Now       func() time.Time

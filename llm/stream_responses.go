@@ -16,8 +16,8 @@ import (
 // names the rule; response.completed then carries the same replacement.
 type responsesStream struct {
 	c    *call
-	out  *flusher // where the event being handled goes
-	base *flusher // the agent
+	out  *flusher               // where the event being handled goes
+	base *flusher               // the agent
 	text map[[2]int]*dlp.Stream // by output index and content index
 	args map[int]*dlp.Stream    // by output index
 	held map[int]*heldItem      // function calls being assembled, by output index
