@@ -52,6 +52,9 @@ type Fake struct {
 	// Tool, when set, makes replies a tool call (a function_call item on
 	// the Responses API).
 	Tool *ToolCall
+	// ToolFor, when set, chooses the tool call per request (nil: a text
+	// reply); it overrides Tool. Agents loop: call a tool, then answer.
+	ToolFor func(req map[string]any) *ToolCall
 	// ChunkSize is the size of streamed text pieces (default 3 bytes).
 	ChunkSize int
 	// Delay is slept before each streamed piece.
@@ -178,6 +181,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests = append(f.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 	status, errHeader, reply, tool, size, delay, gate := f.Status, f.ErrorHeader, f.Reply, f.Tool, f.ChunkSize, f.Delay, f.Gate
+	toolFor := f.ToolFor
 	f.mu.Unlock()
 	if size <= 0 {
 		size = 3
@@ -193,6 +197,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var req map[string]any
 	json.Unmarshal(body, &req)
+	if toolFor != nil {
+		tool = toolFor(req)
+	}
 	stream, _ := req["stream"].(bool)
 	model, _ := req["model"].(string)
 	s := &sender{w: w, r: r, size: size, delay: delay, model: model, gate: gate}

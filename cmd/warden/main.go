@@ -82,6 +82,7 @@ func newRoot(e *env) *cobra.Command {
 		keysCmd(e), auditCmd(e),
 		whoamiCmd(e), workspaceCmd(e), principalCmd(e, "agent"), principalCmd(e, "human"), filesCmd(e),
 		approvalsCmd(e), redactCmd(e), scanCmd(e),
+		policyCmd(e),
 	)
 	return root
 }

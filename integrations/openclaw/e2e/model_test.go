@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,6 +134,7 @@ func (st *stack) provider(api string) map[string]any {
 // turn is one finished OpenClaw run.
 type turn struct {
 	session        string
+	dir            string // the run's folder: state, home, config
 	stdout, stderr string
 	exit           int
 	took           time.Duration
@@ -148,6 +150,13 @@ func (r turn) String() string {
 // logged if the test fails.
 func (oc openclaw) run(t *testing.T, st *stack, api, message string) turn {
 	t.Helper()
+	return oc.runWith(t, st, api, message, nil, nil)
+}
+
+// runWith is run with more top-level OpenClaw config (plugins, say) and
+// more environment variables.
+func (oc openclaw) runWith(t *testing.T, st *stack, api, message string, extra map[string]any, env []string) turn {
+	t.Helper()
 	provider := st.provider(api)
 	dir := t.TempDir()
 	state, home := filepath.Join(dir, "state"), filepath.Join(dir, "home")
@@ -160,13 +169,14 @@ func (oc openclaw) run(t *testing.T, st *stack, api, message string) turn {
 		"models": map[string]any{"providers": map[string]any{"warden": provider}},
 		"agents": map[string]any{"defaults": map[string]any{"model": map[string]any{"primary": "warden/" + modelID}}},
 	}
+	maps.Copy(cfg, extra)
 	cfgPath := filepath.Join(dir, "openclaw.json")
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	r := turn{session: "agent:main:e2e-" + randomHex(8)}
+	r := turn{session: "agent:main:e2e-" + randomHex(8), dir: dir}
 	ctx, cancel := context.WithTimeout(t.Context(), turnTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, oc.bin, "agent", "--local", "--agent", "main", "--session-key", r.session, "--message", message)
@@ -178,6 +188,7 @@ func (oc openclaw) run(t *testing.T, st *stack, api, message string) turn {
 		"OPENCLAW_CONFIG_PATH="+cfgPath,
 		"NO_COLOR=1",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// OpenClaw may start children: end the whole process group we made.
