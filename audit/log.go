@@ -154,7 +154,7 @@ func (l *Log) Append(tx warden.Tx, ev *warden.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := l.write(tx, p); err != nil {
+	if err := l.write(tx, p, &head{}); err != nil {
 		return err
 	}
 	if rt, ok := tx.(*recordingTx); ok {
@@ -163,11 +163,31 @@ func (l *Log) Append(tx warden.Tx, ev *warden.Event) error {
 	return nil
 }
 
-func (l *Log) write(tx warden.Tx, p *prepared) error {
-	seq, prev, err := tx.LastEvent()
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
+// head is the end of the chain as a transaction sees it, read once per
+// transaction rather than once per event of a batch.
+type head struct {
+	known  bool
+	seq    int64
+	hash   []byte
+	signed int64 // sequence number of the newest checkpoint
+}
+
+func (l *Log) write(tx warden.Tx, p *prepared, h *head) error {
+	if !h.known {
+		seq, prev, err := tx.LastEvent()
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		cp, err := tx.LastCheckpoint()
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		*h = head{known: true, seq: seq, hash: prev, signed: -1}
+		if cp != nil {
+			h.signed = cp.Seq
+		}
 	}
+	seq, prev := h.seq, h.hash
 	ev := p.ev
 	r := &warden.EventRecord{
 		Seq: seq + 1, Time: ev.Time, RequestID: ev.RequestID, Principal: ev.Principal, Kind: ev.Kind,
@@ -182,11 +202,9 @@ func (l *Log) write(tx warden.Tx, p *prepared) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	ev.Seq, ev.PrevHash, ev.Hash = r.Seq, r.PrevHash, r.Hash
-	cp, err := tx.LastCheckpoint()
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	if cp == nil || r.Seq-cp.Seq >= int64(l.opts.CheckpointEvery) {
+	h.seq, h.hash = r.Seq, r.Hash
+	if h.signed < 0 || r.Seq-h.signed >= int64(l.opts.CheckpointEvery) {
+		h.signed = r.Seq
 		return l.checkpoint(tx, r.Seq, r.Hash)
 	}
 	return nil
@@ -276,8 +294,9 @@ func (l *Log) writer() {
 func (l *Log) commit(batch []*pending) {
 	ctx := context.Background()
 	err := l.store.Update(ctx, func(tx warden.Tx) error {
+		h := &head{} // a retried transaction reads the head again
 		for _, p := range batch {
-			if err := l.write(tx, p.prep); err != nil {
+			if err := l.write(tx, p.prep, h); err != nil {
 				return err
 			}
 		}

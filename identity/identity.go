@@ -43,6 +43,7 @@ type Service struct {
 	log      *audit.Log
 	opts     Options
 	throttle *throttle
+	cache    *authCache
 
 	stop      chan struct{}
 	swept     chan struct{}
@@ -67,6 +68,7 @@ func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, opts Options
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: store, keys: keys, log: log, opts: opts, throttle: newThrottle(opts.AuthFailuresPerMinute, opts.AuthFailureBurst),
+		cache: newAuthCache(30*time.Second, 10000),
 		stop: make(chan struct{}), swept: make(chan struct{})}
 	go s.sweeper()
 	return s
@@ -203,6 +205,13 @@ func (s *Service) authenticate(ctx context.Context, presented string) (*warden.P
 	if err := token.Check(presented); err != nil {
 		return nil, "auth.malformed", err
 	}
+	var key [32]byte
+	copy(key[:], token.Hash(presented))
+	now := s.opts.Now()
+	if p, ok := s.cache.get(key, now); ok {
+		return p, "", nil
+	}
+	gen := s.cache.generation()
 	var p *warden.Principal
 	var t *warden.Token
 	err := s.store.View(ctx, func(tx warden.Tx) error {
@@ -224,6 +233,7 @@ func (s *Service) authenticate(ctx context.Context, presented string) (*warden.P
 		return p, "auth.locked", warden.Errorf(warden.ELOCKED, "%s %s is locked; an admin must unlock it", p.Kind, p.Name)
 	}
 	p.TokenID = t.ID
+	s.cache.put(key, p, gen, now)
 	return p, "", nil
 }
 
@@ -268,6 +278,7 @@ func (s *Service) create(ctx context.Context, actor *warden.Principal, action, n
 	ev.Details = details
 	var info *Info
 	var tok string
+	defer s.cache.invalidate()
 	err := s.guard(ctx, actor, ev, func() error {
 		if err := warden.ValidateName("principal", name); err != nil {
 			return err
@@ -482,6 +493,9 @@ func (s *Service) change(ctx context.Context, actor *warden.Principal, kind ward
 	ev := s.event(ctx, actor, string(kind)+"."+verb, name)
 	ev.Details = details
 	var info *Info
+	// After the change commits (or fails), no cached authentication from
+	// before it is used again.
+	defer s.cache.invalidate()
 	err := s.guard(ctx, actor, ev, func() error {
 		if name == actor.Name && verb != "token.create" {
 			return warden.Errorf(warden.EINVALID, "you cannot %s yourself", verb)

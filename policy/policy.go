@@ -239,7 +239,12 @@ func (e *Engine) Decide(c Call) warden.Decision {
 
 func (p *profile) decide(c Call) warden.Decision {
 	if len(p.rules) > 0 {
-		vars := map[string]any{"tool": c.Tool, "params": c.Params, "agent": c.Agent, "session": c.Session}
+		// One activation for every rule: building it per rule from a map
+		// was most of the cost of a long rule list.
+		vars, err := cel.NewActivation(map[string]any{"tool": c.Tool, "params": c.Params, "agent": c.Agent, "session": c.Session})
+		if err != nil {
+			return warden.Decision{Effect: warden.Deny, Rule: "policy.error", Reason: "the call could not be prepared for the profile's rules"}
+		}
 		for _, r := range p.rules {
 			out, _, err := r.prg.Eval(vars)
 			matched := false
