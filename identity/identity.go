@@ -69,7 +69,7 @@ func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, opts Options
 	}
 	s := &Service{store: store, keys: keys, log: log, opts: opts, throttle: newThrottle(opts.AuthFailuresPerMinute, opts.AuthFailureBurst),
 		cache: newAuthCache(30*time.Second, 10000),
-		stop: make(chan struct{}), swept: make(chan struct{})}
+		stop:  make(chan struct{}), swept: make(chan struct{})}
 	go s.sweeper()
 	return s
 }
