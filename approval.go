@@ -51,7 +51,8 @@ type ApprovalTx interface {
 	CreateApproval(a *ApprovalRecord) error
 	// ApprovalByID returns one approval or ENOTFOUND.
 	ApprovalByID(id string) (*ApprovalRecord, error)
-	// UpdateApproval saves a's status, always flag, decision and sealed part.
+	// UpdateApproval saves a's status, always flag, expiry, decision and
+	// sealed part.
 	UpdateApproval(a *ApprovalRecord) error
 	// ApprovalsForAction returns a principal's approvals of one action that
 	// are pending or approved, newest first.

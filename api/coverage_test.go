@@ -43,6 +43,16 @@ func TestEveryRequestIsOnTheRecord(t *testing.T) {
 	s.Admin.PutFile(bg, "w", "f.txt", strings.NewReader("one"), -1)
 	s.Admin.PutFile(bg, "w", "f.txt", strings.NewReader("two"), -1)
 	s.Admin.PutFile(bg, "w", "gone.txt", strings.NewReader("x"), -1)
+	// The tool plane: an agent's asks leave approvals to approve and deny.
+	toolAgent := s.Agent("tool-agent")
+	var apr []string
+	for _, c := range []string{"make", "make clean"} {
+		d, err := s.Client(toolAgent).Decide(bg, apiv1.DecideRequest{Tool: "exec", Params: map[string]any{"command": c}})
+		if err != nil || d.ApprovalID == "" {
+			t.Fatalf("decide: %+v, %v", d, err)
+		}
+		apr = append(apr, "/api/v1/approvals/"+d.ApprovalID)
+	}
 
 	ok := []struct{ method, path, body string }{
 		{"GET", "/api/v1/whoami", ""},
@@ -73,6 +83,22 @@ func TestEveryRequestIsOnTheRecord(t *testing.T) {
 		{"GET", "/api/v1/humans", ""},
 		{"GET", "/api/v1/humans/h", ""},
 		{"GET", "/api/v1/audit?limit=1", ""},
+		{"GET", "/api/v1/approvals", ""},
+		{"GET", "/api/v1/approvals?status=all&limit=5", ""},
+		{"GET", apr[0], ""},
+		{"POST", apr[0] + "/approve", `{"note":"n"}`},
+		{"GET", apr[0] + "?wait=5s", ""},
+		{"POST", apr[1] + "/deny", ""},
+	}
+	// Tool-plane requests only an agent makes.
+	agentOK := []struct{ method, path, body string }{
+		{"POST", "/api/v1/decide", `{"tool":"read","params":{"path":"a"}}`},
+		{"POST", "/api/v1/decide", `{"tool":"exec","params":{"command":"ls"}}`},
+		{"POST", "/api/v1/decide", `{"tool":"exec","params":{"command":"make"}}`},
+		{"POST", "/api/v1/plugins/register", `{"plugin":"warden-openclaw","version":"1"}`},
+		{"POST", "/api/v1/tools/result", `{"tool":"read","result_bytes":3}`},
+		{"GET", "/api/v1/approvals?status=all", ""},
+		{"GET", apr[1], ""},
 	}
 	refused := []struct {
 		method, path, body string
@@ -91,6 +117,14 @@ func TestEveryRequestIsOnTheRecord(t *testing.T) {
 		{"POST", "/api/v1/agents/victim/lock", `{"note":"` + strings.Repeat("n", 3000) + `"}`, 422},
 		{"GET", "/api/v1/audit?limit=5000", "", 422},
 		{"GET", "/api/v1/workspaces/w/files/a/../../../etc/passwd", "", 422},
+		{"POST", "/api/v1/decide", `{"tool":`, 422},
+		{"POST", "/api/v1/decide", `{"tool":"exec","source":"model"}`, 422},
+		{"GET", "/api/v1/approvals?limit=0", "", 422},
+		{"GET", apr[1] + "?wait=bogus", "", 422},
+		{"POST", apr[1] + "/approve", `{"note":`, 422},
+		{"POST", apr[1] + "/deny", `{"always":true}`, 422},
+		{"POST", "/api/v1/plugins/register", `{"plugin":`, 422},
+		{"POST", "/api/v1/tools/result", `{"tool":"read","result":"content"}`, 422},
 	}
 	okIDs, refusedIDs := map[string]string{}, map[string]string{}
 	for _, c := range ok {
@@ -103,6 +137,13 @@ func TestEveryRequestIsOnTheRecord(t *testing.T) {
 			t.Fatalf("%s %s: %d %s", c.method, c.path, r.Status, r.Body)
 		}
 		okIDs[r.Header.Get("X-Request-Id")] = c.method + " " + c.path
+	}
+	for _, c := range agentOK {
+		r := s.Do(c.method, c.path, toolAgent, []byte(c.body))
+		if r.Status/100 != 2 {
+			t.Fatalf("agent %s %s: %d %s", c.method, c.path, r.Status, r.Body)
+		}
+		okIDs[r.Header.Get("X-Request-Id")] = "agent " + c.method + " " + c.path
 	}
 	for _, c := range refused {
 		r := s.Do(c.method, c.path, s.AdminToken, []byte(c.body))

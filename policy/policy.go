@@ -8,6 +8,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -332,8 +333,23 @@ func Unwrap(tool string, params map[string]any) (string, map[string]any) {
 	if inner == "" {
 		return tool, params
 	}
-	args, _ := params["args"].(map[string]any)
-	return inner, args
+	switch args := params["args"].(type) {
+	case map[string]any:
+		return inner, args
+	case nil:
+		return inner, map[string]any{}
+	case string:
+		// Arguments written as a JSON document in a string.
+		var m map[string]any
+		if json.Unmarshal([]byte(args), &m) == nil && m != nil {
+			return inner, m
+		}
+		return inner, map[string]any{"args": args}
+	default:
+		// A list or a scalar is still what the call carries: keep it, so
+		// that it is decided on, shown and bound to an approval.
+		return inner, map[string]any{"args": args}
+	}
 }
 
 // Profiles lists the profiles the engine knows, sorted.

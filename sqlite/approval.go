@@ -33,8 +33,8 @@ func (t *tx) ApprovalByID(id string) (*warden.ApprovalRecord, error) {
 
 // UpdateApproval saves an approval's mutable fields.
 func (t *tx) UpdateApproval(a *warden.ApprovalRecord) error {
-	r, err := t.exec("approval "+a.ID, `UPDATE approvals SET status = ?, always = ?, decided_at = ?, decided_by = ?, sealed = ? WHERE id = ?`,
-		a.Status, a.Always, nanos(a.DecidedAt), a.DecidedBy, a.Sealed, a.ID)
+	r, err := t.exec("approval "+a.ID, `UPDATE approvals SET status = ?, always = ?, expires_at = ?, decided_at = ?, decided_by = ?, sealed = ? WHERE id = ?`,
+		a.Status, a.Always, nanos(a.ExpiresAt), nanos(a.DecidedAt), a.DecidedBy, a.Sealed, a.ID)
 	if err != nil {
 		return err
 	}

@@ -204,7 +204,9 @@ func (s *Service) poll(ctx context.Context, p *warden.Principal, id string, dead
 	// the wait is not missed.
 	ch := s.waiter(id)
 	defer s.release(id, ch)
-	a, err := s.load(ctx, id)
+	// Read even if the caller has gone: its last read is still answered
+	// (to no one) and recorded.
+	a, err := s.load(context.WithoutCancel(ctx), id)
 	if err == nil && !canReadAll(p) && a.PrincipalID != p.ID {
 		err = warden.Errorf(warden.ENOTFOUND, "no such approval")
 	}
@@ -243,7 +245,7 @@ func (s *Service) Approve(ctx context.Context, p *warden.Principal, id, note str
 }
 
 // Deny denies a pending approval (the waiting call is refused), or revokes
-// an "allow always".
+// an approval not used yet, or an "allow always".
 func (s *Service) Deny(ctx context.Context, p *warden.Principal, id, note string) (*Approval, error) {
 	return s.decide(ctx, p, id, note, warden.ApprovalDenied, false)
 }
@@ -271,7 +273,9 @@ func (s *Service) decide(ctx context.Context, p *warden.Principal, id, note stri
 		}
 		now := s.opts.Now()
 		cur := a.Effective(now)
-		revoke := to == warden.ApprovalDenied && cur == warden.ApprovalApproved && a.Always
+		// Denying an approved call that has not run yet (or an "allow
+		// always") takes the approval back.
+		revoke := to == warden.ApprovalDenied && cur == warden.ApprovalApproved
 		if cur != warden.ApprovalPending && !revoke {
 			return warden.Errorf(warden.ECONFLICT, "approval %s is %s, not pending", id, cur)
 		}

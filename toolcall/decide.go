@@ -70,7 +70,7 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 	if params == nil {
 		params = map[string]any{}
 	}
-	ev := event(ctx, p, "tool.decide", tool)
+	ev := event(ctx, p, "tool.decide", cut(tool, maxToolName))
 	if req.Source == "" {
 		req.Source = SourceAPI
 	}
@@ -207,6 +207,15 @@ func setDetails(ev *warden.Event, p *warden.Principal, req Request, masked map[s
 			ev.Details[k] = v
 		}
 	}
+}
+
+// cut shortens s to at most n bytes of valid UTF-8, for recording input
+// that was refused for being too long.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 func newApprovalID() string {

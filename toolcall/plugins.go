@@ -83,7 +83,7 @@ type ToolResult struct {
 // never the result; the error text masked and cut.
 func (s *Service) RecordResult(ctx context.Context, p *warden.Principal, r ToolResult) error {
 	tool := strings.ToLower(strings.TrimSpace(r.Tool))
-	ev := event(ctx, p, "tool.result", tool)
+	ev := event(ctx, p, "tool.result", cut(tool, maxToolName))
 	if err := validateResult(tool, r); err != nil {
 		return s.invalid(ctx, ev, err)
 	}
