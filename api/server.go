@@ -38,6 +38,9 @@ type Config struct {
 	// Tools decides tool calls and keeps approvals; nil: the tool plane's
 	// routes are not served.
 	Tools *toolcall.Service
+	// Console serves the admin console under /console/ (it authenticates
+	// with its own sessions and sets its own headers); nil: not served.
+	Console http.Handler
 }
 
 // Server serves the API.
@@ -49,6 +52,7 @@ type Server struct {
 	maxFile int64
 	model   http.Handler
 	tools   *toolcall.Service
+	console http.Handler
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -58,7 +62,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -115,6 +119,13 @@ func (s *Server) routes() {
 
 	if s.model != nil {
 		m.Handle("/llm/", s.model)
+	}
+
+	if s.console != nil {
+		m.Handle("/console/", s.console)
+		m.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/console/", http.StatusFound)
+		})
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/toolcall"
+	"github.com/wardenhq/warden/web"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -146,8 +147,9 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	console := web.New(web.Options{Identity: a.ids, Tools: tools, Audit: a.audit, Logger: a.log})
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
-		Model: model, Tools: tools})
+		Model: model, Tools: tools, Console: console})
 	return a, nil
 }
 

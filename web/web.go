@@ -1,0 +1,327 @@
+// Package web is Warden's admin console: server-rendered pages under
+// /console/, built with html/template from templates and a stylesheet
+// embedded in the binary. It has no JavaScript at all.
+//
+// A human signs in with an API token; the console keeps the token in a
+// server-side session and re-authenticates it on every request, so a lock or
+// revocation takes effect at once. Every form carries the session's CSRF
+// token, and every POST must come from the console's own host. The services
+// (identity, toolcall) decide and audit; the console only shows and asks.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/httpstatus"
+	"github.com/wardenhq/warden/toolcall"
+)
+
+//go:embed templates/*.html static/*.css static/*.svg
+var assets embed.FS
+
+// Authenticator resolves a token to its principal (*identity.Service).
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*warden.Principal, error)
+}
+
+// Recorder puts an event on the audit record.
+type Recorder interface {
+	Record(ctx context.Context, ev *warden.Event) error
+}
+
+// Approvals lists and decides tool-call approvals (*toolcall.Service).
+type Approvals interface {
+	List(ctx context.Context, p *warden.Principal, status warden.ApprovalStatus, limit int) ([]*toolcall.Approval, error)
+	Approve(ctx context.Context, p *warden.Principal, id, note string, always bool) (*toolcall.Approval, error)
+	Deny(ctx context.Context, p *warden.Principal, id, note string) (*toolcall.Approval, error)
+}
+
+// Options configure the console. Identity and Tools are required.
+type Options struct {
+	Identity Authenticator
+	Tools    Approvals
+	// Audit records sign-ins and sign-outs (the approvals service records
+	// what is done with them); nil records nothing.
+	Audit  Recorder
+	Logger *slog.Logger
+	Now    func() time.Time
+	// MaxSessions bounds the signed-in sessions kept; past it the least
+	// recently used is dropped. Default 10,000.
+	MaxSessions int
+}
+
+// Session lifetimes: a session ends 8 hours after sign-in, or after 30
+// minutes without a request.
+const (
+	SessionLifetime = 8 * time.Hour
+	SessionIdle     = 30 * time.Minute
+)
+
+// Cookie names. Both are HttpOnly, SameSite=Strict, Path=/console.
+const (
+	SessionCookie = "warden_session"
+	LoginCookie   = "warden_login_csrf"
+)
+
+// CSP is the Content-Security-Policy of every console response: no script
+// at all, styles and images from the console only, forms post only to it,
+// and no framing.
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const (
+	maxForm      = 64 << 10 // bytes of a POSTed form
+	historyLimit = 200      // approvals shown with ?status=all
+)
+
+// Handler serves the console under /console/.
+type Handler struct {
+	ids      Authenticator
+	audit    Recorder
+	tools    Approvals
+	log      *slog.Logger
+	now      func() time.Time
+	sessions *sessions
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+}
+
+// New returns the console handler; mount it at /console/.
+func New(o Options) *Handler {
+	if o.Identity == nil || o.Tools == nil {
+		panic("web.New: Identity and Tools are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 10_000
+	}
+	h := &Handler{ids: o.Identity, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
+		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux()}
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic(err)
+	}
+	m := h.mux
+	m.HandleFunc("GET /console/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/approvals", http.StatusFound)
+	})
+	m.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	m.HandleFunc("GET /console/login", h.loginPage)
+	m.HandleFunc("POST /console/login", h.login)
+	m.HandleFunc("POST /console/logout", h.logout)
+	m.HandleFunc("GET /console/approvals", h.approvals)
+	m.HandleFunc("POST /console/approvals/{id}/approve", h.decide(true))
+	m.HandleFunc("POST /console/approvals/{id}/deny", h.decide(false))
+	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, nil, http.StatusNotFound, "Not found", "There is no such page in the console.")
+	})
+	return h
+}
+
+// ServeHTTP sets the console's security headers and serves the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", CSP)
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	// The API answers with "no-referrer", under which browsers send
+	// "Origin: null" on form posts; "same-origin" keeps Origin (and
+	// Referer) on the console's own posts and sends nothing elsewhere.
+	hd.Set("Referrer-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
+
+// page is what every template gets.
+type page struct {
+	Title string
+	User  *warden.Principal // nil when signed out
+	CSRF  string            // the session's (or the login form's) token
+	Flash string
+	Error string
+	// error page
+	Status  int
+	Code    string
+	Message string
+	// approvals page
+	Filter    string // "pending" or "all"
+	Approvals []approvalView
+	CanDecide bool
+}
+
+// approvalView is one approval as the page shows it.
+type approvalView struct {
+	ID, Agent, Profile, Tool, Params, Rule, Reason, Session string
+	Status, Created, Expires, Decided, DecidedBy, Note      string
+	Always, Pending                                         bool
+}
+
+func parsePages() map[string]*template.Template {
+	base := template.Must(template.ParseFS(assets, "templates/layout.html"))
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"login", "approvals", "error"} {
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(assets, "templates/"+name+".html"))
+	}
+	return pages
+}
+
+// render writes a page; it renders to a buffer first so a template error is
+// a clean 500.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.log.Error("console: render", "request_id", warden.RequestFrom(r.Context()).ID, "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail renders the error page.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *signedIn, status int, title, msg string) {
+	p := &page{Title: title, Status: status, Message: msg}
+	if s != nil {
+		p.User, p.CSRF = s.user, s.sess.csrf
+	}
+	h.render(w, r, status, "error", p)
+}
+
+// failErr renders the error page for a service error: its code, and its
+// caller-safe message.
+func (h *Handler) failErr(w http.ResponseWriter, r *http.Request, s *signedIn, err error) {
+	code := warden.ErrorCode(err)
+	status := statusOf(err)
+	if status >= 500 {
+		h.log.Error("console: request failed", "request_id", warden.RequestFrom(r.Context()).ID, "route", r.Pattern, "code", code, "err", err)
+	}
+	p := &page{Title: http.StatusText(status), Status: status, Code: code, Message: warden.ErrorMessage(err)}
+	if s != nil {
+		p.User, p.CSRF = s.user, s.sess.csrf
+	}
+	h.render(w, r, status, "error", p)
+}
+
+func (h *Handler) approvals(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	filter, status, limit := "pending", warden.ApprovalPending, 0
+	if q.Get("status") == "all" {
+		filter, status, limit = "all", "", historyLimit
+	}
+	list, err := h.tools.List(r.Context(), s.user, status, limit)
+	if err != nil {
+		h.failErr(w, r, s, err)
+		return
+	}
+	p := &page{Title: "Approvals", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: flash(q.Get("done")),
+		CanDecide: canDecide(s.user)}
+	now := h.now()
+	for _, a := range list {
+		p.Approvals = append(p.Approvals, h.view(a, now))
+	}
+	h.render(w, r, http.StatusOK, "approvals", p)
+}
+
+// decide handles the approve and deny forms.
+func (h *Handler) decide(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := h.post(w, r)
+		if !ok {
+			return
+		}
+		id, note := r.PathValue("id"), strings.TrimSpace(r.PostFormValue("note"))
+		var err error
+		verb := "denied"
+		if approve {
+			verb = "approved"
+			_, err = h.tools.Approve(r.Context(), s.user, id, note, r.PostFormValue("always") == "on")
+		} else {
+			_, err = h.tools.Deny(r.Context(), s.user, id, note)
+		}
+		if err != nil {
+			h.failErr(w, r, s, err)
+			return
+		}
+		q := url.Values{"done": {verb + ":" + id}}
+		if r.PostFormValue("filter") == "all" {
+			q.Set("status", "all")
+		}
+		http.Redirect(w, r, "/console/approvals?"+q.Encode(), http.StatusSeeOther)
+	}
+}
+
+// flash turns ?done=approved:apr_x into a message; anything else is ignored.
+// The template escapes it.
+func flash(done string) string {
+	verb, id, ok := strings.Cut(done, ":")
+	if !ok || id == "" || len(id) > 64 {
+		return ""
+	}
+	switch verb {
+	case "approved":
+		return "Approved " + id + "."
+	case "denied":
+		return "Denied " + id + "."
+	}
+	return ""
+}
+
+// statusOf is the HTTP status of a service error (the shared table).
+func statusOf(err error) int { return httpstatus.For(warden.ErrorCode(err)) }
+
+func canDecide(p *warden.Principal) bool {
+	return p.Kind == warden.KindHuman && (p.Role == warden.HumanAdmin || p.Role == warden.HumanApprover)
+}
+
+const timeLayout = "2006-01-02 15:04:05 UTC"
+
+func (h *Handler) view(a *toolcall.Approval, now time.Time) approvalView {
+	v := approvalView{ID: a.ID, Agent: a.Agent, Profile: a.Profile, Tool: a.Tool, Params: prettyJSON(a.Params), Rule: a.Rule,
+		Reason: a.Reason, Session: a.Session, Status: string(a.Status), Created: a.CreatedAt.UTC().Format(timeLayout),
+		DecidedBy: a.DecidedBy, Note: a.Note, Always: a.Always, Pending: a.Status == warden.ApprovalPending}
+	switch {
+	case a.ExpiresAt.IsZero():
+		v.Expires = "never"
+	case a.ExpiresAt.After(now):
+		v.Expires = a.ExpiresAt.UTC().Format(timeLayout) + " (in " + a.ExpiresAt.Sub(now).Round(time.Second).String() + ")"
+	default:
+		v.Expires = a.ExpiresAt.UTC().Format(timeLayout)
+	}
+	if !a.DecidedAt.IsZero() {
+		v.Decided = a.DecidedAt.UTC().Format(timeLayout)
+	}
+	return v
+}
+
+// prettyJSON indents the (already masked) parameters; the template escapes
+// the result.
+func prettyJSON(v map[string]any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return "(parameters cannot be shown)"
+	}
+	return strings.TrimSpace(buf.String())
+}
