@@ -54,8 +54,9 @@ type ApprovalTx interface {
 	// UpdateApproval saves a's status, always flag, expiry, decision and
 	// sealed part.
 	UpdateApproval(a *ApprovalRecord) error
-	// ApprovalsForAction returns a principal's approvals of one action that
-	// are pending or approved, newest first.
+	// ApprovalsForAction returns a principal's newest approvals of one
+	// action that are pending, approved or used (at least the newest 32),
+	// newest first.
 	ApprovalsForAction(principalID int64, actionHash []byte) ([]*ApprovalRecord, error)
 	// Approvals returns up to limit approvals created after since, newest
 	// first; status "" means any stored status.

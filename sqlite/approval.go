@@ -41,10 +41,10 @@ func (t *tx) UpdateApproval(a *warden.ApprovalRecord) error {
 	return mustAffect(r, "approval "+a.ID)
 }
 
-// ApprovalsForAction lists the live approvals of one action.
+// ApprovalsForAction lists the newest live or used approvals of one action.
 func (t *tx) ApprovalsForAction(principalID int64, hash []byte) ([]*warden.ApprovalRecord, error) {
-	return t.approvals(`SELECT `+approvalCols+` FROM approvals WHERE principal_id = ? AND action_hash = ? AND status IN ('pending', 'approved')
-		ORDER BY created_at DESC, id`, principalID, hash)
+	return t.approvals(`SELECT `+approvalCols+` FROM approvals WHERE principal_id = ? AND action_hash = ? AND status IN ('pending', 'approved', 'used')
+		ORDER BY created_at DESC, id LIMIT 32`, principalID, hash)
 }
 
 // Approvals lists approvals, newest first.

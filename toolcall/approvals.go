@@ -39,7 +39,24 @@ type sealed struct {
 	Reason  string         `json:"reason,omitempty"`
 	Session string         `json:"session,omitempty"`
 	Note    string         `json:"note,omitempty"`
+	// Use is how a one-time approval was used, for OpenClaw's bridge: the
+	// plugin's hook runs for the bridge call and again for the call it
+	// carries, which is the same action and must not need a second human.
+	Use *use `json:"use,omitempty"`
 }
+
+// use is the call that used a one-time approval.
+type use struct {
+	At         time.Time `json:"at"`
+	RunID      string    `json:"run_id,omitempty"`
+	ToolCallID string    `json:"tool_call_id,omitempty"`
+	Bridge     bool      `json:"bridge,omitempty"`      // it was the bridge tool_call
+	InnerDone  bool      `json:"inner_done,omitempty"` // its inner call has passed too
+}
+
+// bridgeWindow is how long after a bridge call used its approval the call
+// it carries may pass under the same approval.
+const bridgeWindow = time.Minute
 
 func sealContext(id string) string { return "approval:" + id }
 

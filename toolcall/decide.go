@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -106,12 +107,15 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 		if err != nil {
 			return err
 		}
+		var pending *warden.ApprovalRecord
 	find:
 		for _, a := range live {
 			switch a.Effective(now) {
 			case warden.ApprovalApproved:
 				if !a.Always {
-					a.Status = warden.ApprovalUsed
+					if err := s.markUsed(a, req, now); err != nil {
+						return err
+					}
 					if err := tx.UpdateApproval(a); err != nil {
 						return err
 					}
@@ -122,12 +126,31 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 				}
 				res.Approval = view
 				res.Decision = approvedDecision(view)
-			case warden.ApprovalPending:
+			case warden.ApprovalUsed:
+				ok, err := s.innerOfBridge(a, req, now)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+				if err := tx.UpdateApproval(a); err != nil {
+					return err
+				}
 				view, err := s.view(a)
 				if err != nil {
 					return err
 				}
 				res.Approval = view
+				res.Decision = approvedDecision(view)
+				res.Decision.Reason += "; the call OpenClaw's approved bridge call carries"
+			case warden.ApprovalPending:
+				// Returned if nothing below allows the call: an approved
+				// one (or the bridge's) may be older than a pending one.
+				if pending == nil {
+					pending = a
+				}
+				continue
 			case warden.ApprovalExpired:
 				a.Status = warden.ApprovalExpired
 				if err := tx.UpdateApproval(a); err != nil {
@@ -138,6 +161,11 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 				continue
 			}
 			break find
+		}
+		if res.Approval == nil && pending != nil {
+			if res.Approval, err = s.view(pending); err != nil {
+				return err
+			}
 		}
 		if res.Approval == nil {
 			a, view, err := s.newApproval(p, tool, hash, masked, d, req.Session, now)
@@ -163,6 +191,38 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 		return nil, fmt.Errorf("decide %s: %w", tool, err)
 	}
 	return res, nil
+}
+
+// markUsed spends a one-time approval on the call req.
+func (s *Service) markUsed(a *warden.ApprovalRecord, req Request, now time.Time) error {
+	sd, err := s.unseal(a)
+	if err != nil {
+		return err
+	}
+	sd.Use = &use{At: now.UTC(), RunID: req.RunID, ToolCallID: req.ToolCallID, Bridge: strings.EqualFold(strings.TrimSpace(req.Tool), "tool_call")}
+	a.Status = warden.ApprovalUsed
+	return s.seal(a, sd)
+}
+
+// innerOfBridge reports whether req is the call carried by the bridge call
+// that used approval a (same agent and action, as the hash already says;
+// same run; a tool-call id OpenClaw derives from the bridge call's; within
+// bridgeWindow; once), and if so records that it passed.
+func (s *Service) innerOfBridge(a *warden.ApprovalRecord, req Request, now time.Time) (bool, error) {
+	if req.RunID == "" || req.ToolCallID == "" || strings.EqualFold(strings.TrimSpace(req.Tool), "tool_call") {
+		return false, nil
+	}
+	sd, err := s.unseal(a)
+	if err != nil {
+		return false, err
+	}
+	u := sd.Use
+	if u == nil || !u.Bridge || u.InnerDone || u.RunID != req.RunID || u.ToolCallID == "" ||
+		!strings.Contains(req.ToolCallID, ":"+u.ToolCallID+":") || now.Sub(u.At) > bridgeWindow {
+		return false, nil
+	}
+	u.InnerDone = true
+	return true, s.seal(a, sd)
 }
 
 // approvedDecision is the allow an approval grants.

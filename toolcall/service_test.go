@@ -664,3 +664,49 @@ func TestBridgeCallsWithDifferentArgsDoNotShareAnApproval(t *testing.T) {
 		})
 	}
 }
+
+// OpenClaw's plugin hook runs for the bridge call tool_call {id, args} and
+// again for the call it carries: one human approval covers both, once, in
+// the same run, and only for the carried call's derived id.
+func TestApprovedBridgeCallCoversTheCallItCarriesOnce(t *testing.T) {
+	f := newFixture(t, toolcall.Options{Now: nil})
+	bridge := map[string]any{"id": "exec", "args": map[string]any{"command": "make deploy"}}
+	outer := toolcall.Request{Tool: "tool_call", Params: bridge, RunID: "run-1", ToolCallID: "call7", Source: toolcall.SourcePlugin}
+	inner := toolcall.Request{Tool: "exec", Params: map[string]any{"command": "make deploy"}, RunID: "run-1",
+		ToolCallID: "tool_search_code:call7:exec:1", Source: toolcall.SourcePlugin}
+	decide := func(r toolcall.Request) *toolcall.Result {
+		t.Helper()
+		res, err := f.svc.Decide(bg, f.drafter, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := decide(outer)
+	if first.Effect != warden.Ask || first.Approval == nil {
+		t.Fatalf("bridge call: %+v, want an ask", first.Decision)
+	}
+	if _, err := f.svc.Approve(bg, f.admin, first.Approval.ID, "", false); err != nil {
+		t.Fatal(err)
+	}
+	if r := decide(outer); r.Effect != warden.Allow || r.Rule != "approvals.once" {
+		t.Fatalf("approved bridge call: %+v", r.Decision)
+	}
+	other := inner
+	other.RunID = "run-2"
+	if r := decide(other); r.Effect != warden.Ask {
+		t.Fatalf("the same call in another run: %+v, want an ask", r.Decision)
+	}
+	unrelated := inner
+	unrelated.ToolCallID = "call8"
+	if r := decide(unrelated); r.Effect != warden.Ask {
+		t.Fatalf("the same call with an unrelated id: %+v, want an ask", r.Decision)
+	}
+	r := decide(inner)
+	if r.Effect != warden.Allow || r.Rule != "approvals.once" || r.Approval.ID != first.Approval.ID {
+		t.Fatalf("the carried call: %+v (approval %+v), want allowed by the same approval", r.Decision, r.Approval)
+	}
+	if r := decide(inner); r.Effect != warden.Ask {
+		t.Fatalf("the carried call again: %+v, want an ask", r.Decision)
+	}
+}
