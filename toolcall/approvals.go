@@ -50,7 +50,7 @@ type use struct {
 	At         time.Time `json:"at"`
 	RunID      string    `json:"run_id,omitempty"`
 	ToolCallID string    `json:"tool_call_id,omitempty"`
-	Bridge     bool      `json:"bridge,omitempty"`      // it was the bridge tool_call
+	Bridge     bool      `json:"bridge,omitempty"`     // it was the bridge tool_call
 	InnerDone  bool      `json:"inner_done,omitempty"` // its inner call has passed too
 }
 
