@@ -3,6 +3,8 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -799,5 +801,40 @@ func TestToolClientErrors(t *testing.T) {
 	}
 	if _, err := s.Admin.Approvals(bg, "bogus", 0); client.Code(err) != "invalid" {
 		t.Fatalf("bogus status: %v", err)
+	}
+}
+
+// A new approval reaches approvals.notify_url once, after it is on the
+// record; asking again for the same call does not notify again.
+func TestNewApprovalsAreNotified(t *testing.T) {
+	got := make(chan map[string]any, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		got <- m
+	}))
+	defer hook.Close()
+	s := toolServer(t, func(c *config.Config) {
+		c.Approvals.NotifyURL = hook.URL
+		c.Approvals.ConsoleURL = "https://warden.example.com"
+	})
+	bot := profiledAgent(t, s, "bot", "drafting")
+	id := askFor(t, s, bot, "exec", cmd("make deploy"))
+	askFor(t, s, bot, "exec", cmd("make deploy"))
+	select {
+	case m := <-got:
+		if m["approval_id"] != id || m["agent"] != "bot" || m["tool"] != "exec" || m["url"] != "https://warden.example.com/console/approvals#"+id {
+			t.Fatalf("notification %v, want approval %s", m, id)
+		}
+		if _, ok := m["params"]; ok {
+			t.Errorf("the notification carries the parameters: %v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification")
+	}
+	select {
+	case m := <-got:
+		t.Fatalf("a second notification for the same pending approval: %v", m)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -50,6 +50,8 @@ type App struct {
 	// policy decides tool calls (the tool plane's decision point and
 	// approvals build on it).
 	policy *policy.Engine
+	// notifier posts new approvals to approvals.notify_url; nil if unset.
+	notifier *toolcall.Notifier
 
 	// BootstrapToken is the first admin's token, set only on the start that
 	// initialised the data folder. Show it once.
@@ -143,6 +145,10 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	tools := toolcall.New(a.store, a.keys, a.audit, a.policy, toolcall.Options{
 		ApprovalTTL: cfg.Approvals.TTL.D(), MaxWait: cfg.Approvals.MaxWait.D(), Mask: maskWith(engine), Logger: a.log,
 	})
+	if cfg.Approvals.NotifyURL != "" {
+		a.notifier = toolcall.NewNotifier(toolcall.NotifierOptions{URL: cfg.Approvals.NotifyURL, ConsoleURL: cfg.Approvals.ConsoleURL, Logger: a.log})
+		a.audit.Subscribe(a.notifier.Observe)
+	}
 	model, err := newModelPlane(ctx, cfg, opts.Getenv, engine, toolGate{tools}, a.ids, a.audit, a)
 	if err != nil {
 		return nil, err
@@ -222,6 +228,10 @@ func (a *App) close(ctx context.Context) error {
 	}
 	if a.audit != nil {
 		errs = append(errs, a.audit.Close(ctx))
+		if a.notifier != nil {
+			a.notifier.Close() // after the log: its last events are observed
+			a.notifier = nil
+		}
 		a.audit = nil
 	}
 	if a.store != nil {

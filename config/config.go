@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -80,6 +81,12 @@ type Approvals struct {
 	TTL Duration `yaml:"ttl"`
 	// MaxWait caps one long-poll on an approval (?wait=).
 	MaxWait Duration `yaml:"max_wait"`
+	// NotifyURL receives a JSON POST for every new approval (a chat
+	// webhook, an incident tool); "" sends none.
+	NotifyURL string `yaml:"notify_url"`
+	// ConsoleURL is the console's address as approvers reach it, for links
+	// in notifications; "" leaves links out.
+	ConsoleURL string `yaml:"console_url"`
 }
 
 // Profile is a named set of policies an agent is created with. The
@@ -152,6 +159,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Approvals.TTL.D() < time.Second || c.Approvals.MaxWait.D() < time.Second {
 		return errors.New("approvals: ttl and max_wait must be at least 1s")
+	}
+	for key, v := range map[string]string{"approvals.notify_url": c.Approvals.NotifyURL, "approvals.console_url": c.Approvals.ConsoleURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s: want an http(s) URL", key)
+		}
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		return errors.New("tls: set both cert_file and key_file, or neither")

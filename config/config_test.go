@@ -54,6 +54,8 @@ func TestBrokenFilesFailNamingTheProblem(t *testing.T) {
 		"bad_profile_name.yaml":   "profiles.Research",
 		"bad_log_level.yaml":      "log.level",
 		"not_yaml.yaml":           "not_yaml.yaml",
+		"bad_notify_url.yaml":     "approvals.notify_url",
+		"bad_approval_ttl.yaml":   "approvals: ttl",
 	}
 	for file, want := range cases {
 		_, err := Load(filepath.Join("testdata", file), noEnv)
