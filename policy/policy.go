@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
 	"golang.org/x/time/rate"
 
 	"github.com/wardenhq/warden"
@@ -164,7 +165,15 @@ func compileProfile(env *cel.Env, name string, tp *config.ToolPolicy, file strin
 		if !ast.OutputType().IsExactType(cel.BoolType) {
 			return nil, fmt.Errorf("%s.when: the condition is %s, not a bool", where(file, r.Line, rk), ast.OutputType())
 		}
-		prg, err := env.Program(ast, cel.CostLimit(maxCost), cel.EvalOptions(cel.OptOptimize))
+		opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+		if loops(ast) {
+			// Only comprehensions (all, exists, map, filter) can do more
+			// than linear work in the size of the call; they get a cost
+			// limit. Tracking cost costs allocations on every evaluation,
+			// so conditions without them go without.
+			opts = append(opts, cel.CostLimit(maxCost))
+		}
+		prg, err := env.Program(ast, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s.when: %w", where(file, r.Line, rk), err)
 		}
@@ -187,6 +196,17 @@ func compileProfile(env *cel.Env, name string, tp *config.ToolPolicy, file strin
 		p.rates = append(p.rates, ratePolicy{pattern: pt, n: n, per: per})
 	}
 	return p, nil
+}
+
+// loops reports whether a compiled condition holds a comprehension.
+func loops(a *cel.Ast) bool {
+	found := false
+	celast.PreOrderVisit(a.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() == celast.ComprehensionKind {
+			found = true
+		}
+	}))
+	return found
 }
 
 func parseEffect(s string) (warden.Effect, error) {

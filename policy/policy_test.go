@@ -237,3 +237,30 @@ func fiftyRules(b *testing.B) (*Engine, Call) {
 	}
 	return e, call
 }
+
+// A condition with comprehensions is cost-limited: one that would do
+// quadratic work on a large call stops early and fails closed (a deny rule
+// applies, an allow rule does not). Without the limit both conditions
+// would run to the end and be false.
+func TestComprehensionsAreCostLimited(t *testing.T) {
+	e := compile(t, `profiles:
+  p:
+    tools:
+      allow: [exec]
+      rules:
+        - {when: 'params.xs.exists(x, params.xs.exists(y, x == y + 1000000))', decision: allow}
+        - {when: 'tool == "write" && params.xs.exists(x, params.xs.exists(y, x == y + 1000000))', decision: deny}
+`, nil)
+	xs := make([]any, 5000)
+	for i := range xs {
+		xs[i] = float64(i)
+	}
+	d := e.Decide(Call{Agent: "a", Profile: "p", Tool: "exec", Params: map[string]any{"xs": xs}})
+	if d.Effect != warden.Allow || d.Rule != "profiles.p.tools.allow" {
+		t.Errorf("exec: %+v; want the allow rule skipped (its condition ran out of budget) and the list to decide", d)
+	}
+	d = e.Decide(Call{Agent: "a", Profile: "p", Tool: "write", Params: map[string]any{"xs": xs}})
+	if d.Effect != warden.Deny || !strings.Contains(d.Reason, "could not be evaluated") {
+		t.Errorf("write: %+v; want the deny rule to apply, failing closed", d)
+	}
+}
