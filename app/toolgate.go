@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/toolcall"
@@ -21,11 +22,11 @@ type toolGate struct{ tools *toolcall.Service }
 // model (and the person reading the transcript) can act on.
 func (g toolGate) GateTool(ctx context.Context, p *warden.Principal, session, tool, arguments string) string {
 	params := map[string]any{}
-	if arguments != "" {
-		if err := json.Unmarshal([]byte(arguments), &params); err != nil {
-			// Not an object: decided on no parameters, so conditions on
-			// them cannot be evaluated and fail closed.
-			params = map[string]any{}
+	if strings.TrimSpace(arguments) != "" {
+		if err := json.Unmarshal([]byte(arguments), &params); err != nil || params == nil {
+			// OpenClaw repairs broken arguments before it runs a call;
+			// Warden will not guess what the repair makes of them.
+			return fmt.Sprintf("%sThe tool call %s was blocked: its arguments are not a JSON object Warden can read, so Warden cannot decide on them. Send the call again with valid JSON arguments.", BlockPrefix, tool)
 		}
 	}
 	res, err := g.tools.Decide(ctx, p, toolcall.Request{Tool: tool, Params: params, Session: session, Source: toolcall.SourceModel})

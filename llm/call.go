@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"regexp"
 	"slices"
@@ -182,7 +183,11 @@ func (c *call) relay(resp *http.Response) {
 		return
 	}
 	c.status = resp.StatusCode
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+	// Clients parse a reply to a streamed request as events whatever its
+	// content type says, so it is relayed (and inspected) as events unless
+	// it is JSON; a reply is never passed on uninspected.
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct == "text/event-stream" || (c.stream && ct != "application/json") {
 		c.relayStream(resp)
 	} else {
 		c.relayJSON(resp)
@@ -200,10 +205,11 @@ func (c *call) relayJSON(resp *http.Response) {
 	}
 	doc, err := decodeObject(raw)
 	if err != nil {
-		// Not JSON: relay as is; there is nothing Warden can restore.
-		copyHeaders(c.w.Header(), resp.Header)
-		c.w.WriteHeader(resp.StatusCode)
-		c.w.Write(raw)
+		// Not JSON: Warden cannot restore, filter or decide on what it
+		// cannot read, so it does not pass it on.
+		c.status, c.errCode = http.StatusBadGateway, warden.EUNAVAILABLE
+		c.p.log.Warn("model provider answered with something that is not JSON", "provider", c.prov.name, "content_type", resp.Header.Get("Content-Type"))
+		c.writeError(warden.Errorf(warden.EUNAVAILABLE, "the model provider's reply was not JSON; Warden does not relay what it cannot inspect"))
 		return
 	}
 	c.usage(doc)

@@ -141,14 +141,25 @@ func (s *anthropicStream) cut(idx int, released string, opened bool) {
 // gateBlock decides a complete tool_use block; "" lets it through.
 func (s *anthropicStream) gateBlock(h *heldBlock) string {
 	var name string
+	var start map[string]any
 	if doc, err := decodeObject(h.start.Data); err == nil {
 		if cb, ok := doc["content_block"].(map[string]any); ok {
 			name, _ = cb["name"].(string)
+			start, _ = cb["input"].(map[string]any)
 		}
 	}
 	input := h.input.String()
-	if strings.TrimSpace(input) == "" {
+	switch {
+	case strings.TrimSpace(input) == "" && len(start) > 0:
+		// No deltas: clients take the input the block started with.
+		b, _ := marshal(start)
+		input = string(b)
+	case strings.TrimSpace(input) == "":
 		input = "{}"
+	case len(start) > 0:
+		// Both a starting input and deltas: which one a client runs is
+		// not Warden's guess to make.
+		input = "not one input"
 	}
 	return s.c.gate(name, input)
 }

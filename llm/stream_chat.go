@@ -40,7 +40,7 @@ func (s *chatStream) fast(ev *event) (done, cont bool) {
 	if fs, fe, ok := valueSpan(d, "choices", 0, "finish_reason"); ok && !isNull(d, fs, fe) {
 		return false, false
 	}
-	for _, k := range []string{"tool_calls", "reasoning_content", "reasoning"} {
+	for _, k := range []string{"tool_calls", "function_call", "reasoning_content", "reasoning"} {
 		if _, _, ok := valueSpan(d, "choices", 0, "delta", k); ok {
 			return false, false
 		}
@@ -99,6 +99,9 @@ func (s *chatStream) template() map[string]any {
 	}
 	return s.last
 }
+
+// legacyCall is the held-call index of the legacy delta.function_call.
+const legacyCall = -1
 
 // heldCall is a tool call being assembled: its fields from the first
 // chunk, its arguments restored and filtered as they arrive.
@@ -174,6 +177,13 @@ func (s *chatStream) handle(ev *event) bool {
 		if tcs, ok := delta["tool_calls"]; ok {
 			s.hold(idx, tcs)
 			delete(delta, "tool_calls")
+			changed = true
+		}
+		if fc, ok := delta["function_call"].(map[string]any); ok {
+			// The legacy single function call: held and decided the same
+			// way, under index -1.
+			s.hold(idx, []any{map[string]any{"index": legacyCall, "function": fc}})
+			delete(delta, "function_call")
 			changed = true
 		}
 		finished := choice["finish_reason"] != nil
@@ -288,6 +298,7 @@ func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
 	slices.SortFunc(keys, func(a, b [2]int) int { return a[1] - b[1] })
 	var calls []any
 	var notes []string
+	var legacy map[string]any
 	for _, k := range keys {
 		h := s.calls[k]
 		delete(s.calls, k)
@@ -304,20 +315,28 @@ func (s *chatStream) finishChoice(idx int, chunk, choice map[string]any) bool {
 			notes = append(notes, note)
 			continue
 		}
+		fn := map[string]any{"name": name, "arguments": h.buf.String()}
+		if k[1] == legacyCall {
+			legacy = fn
+			continue
+		}
 		// Kept calls are renumbered: a client may expect indexes 0, 1, ...
 		tc["index"] = len(calls)
-		tc["function"] = map[string]any{"name": name, "arguments": h.buf.String()}
+		tc["function"] = fn
 		calls = append(calls, tc)
 	}
 	if len(calls) > 0 {
 		s.out.json("", s.chunk(map[string]any{"index": idx, "delta": map[string]any{"tool_calls": calls}, "finish_reason": nil}))
+	}
+	if legacy != nil {
+		s.out.json("", s.chunk(map[string]any{"index": idx, "delta": map[string]any{"function_call": legacy}, "finish_reason": nil}))
 	}
 	if len(notes) > 0 {
 		// A blocked call becomes assistant text naming the rule; if no
 		// call is left, the turn ends instead of waiting for tool results.
 		prev, _ := delta["content"].(string)
 		delta["content"] = joinNotes(prev, notes)
-		if len(calls) == 0 && choice["finish_reason"] == "tool_calls" {
+		if fr := choice["finish_reason"]; (fr == "tool_calls" && len(calls) == 0) || (fr == "function_call" && legacy == nil) {
 			choice["finish_reason"] = "stop"
 		}
 	}

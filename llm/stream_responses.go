@@ -22,8 +22,9 @@ type responsesStream struct {
 	args map[int]*dlp.Stream    // by output index
 	held map[int]*heldItem      // function calls being assembled, by output index
 	// replaced maps the id of each blocked function call item to the
-	// message item that took its place.
+	// message item that took its place; allowed holds the ids let through.
 	replaced map[string]map[string]any
+	allowed  map[string]bool
 }
 
 // heldItem is a function call item's events, transformed and buffered.
@@ -34,7 +35,7 @@ type heldItem struct {
 
 func newResponsesStream(c *call, out *flusher) *responsesStream {
 	return &responsesStream{c: c, out: out, base: out, text: map[[2]int]*dlp.Stream{}, args: map[int]*dlp.Stream{},
-		held: map[int]*heldItem{}, replaced: map[string]map[string]any{}}
+		held: map[int]*heldItem{}, replaced: map[string]map[string]any{}, allowed: map[string]bool{}}
 }
 
 func (s *responsesStream) handle(ev *event) bool {
@@ -45,16 +46,16 @@ func (s *responsesStream) handle(ev *event) bool {
 	}
 	oi := intOf(doc["output_index"])
 	typ := doc["type"]
-	if item, ok := doc["item"].(map[string]any); ok && typ == "response.output_item.added" && item["type"] == "function_call" {
+	if item, ok := doc["item"].(map[string]any); ok && item["type"] == "function_call" && s.held[oi] == nil &&
+		(typ == "response.output_item.added" || typ == "response.output_item.done") {
+		// Held from its announcement; a call that was never announced is
+		// held for its one event, so that it is decided all the same.
 		buf := &bufferWriter{h: http.Header{}}
 		s.held[oi] = &heldItem{buf: buf, out: newFlusher(buf)}
 	}
 	_, hasIndex := doc["output_index"]
 	h := s.held[oi]
 	if h == nil || !hasIndex {
-		if typ == "response.completed" || typ == "response.incomplete" {
-			s.replaceBlocked(doc)
-		}
 		return s.handleDoc(ev, doc)
 	}
 	s.out = h.out
@@ -68,6 +69,8 @@ func (s *responsesStream) handle(ev *event) bool {
 		if note := s.c.gate(name, args); note != "" {
 			s.writeNote(oi, item, note, doc["sequence_number"])
 		} else {
+			id, _ := item["id"].(string)
+			s.allowed[id] = true
 			s.out.bytes(h.buf.Bytes())
 		}
 	}
@@ -94,19 +97,29 @@ func (s *responsesStream) writeNote(oi int, call map[string]any, note string, se
 	s.out.json("response.output_item.done", map[string]any{"type": "response.output_item.done", "sequence_number": seq, "output_index": oi, "item": item})
 }
 
-// replaceBlocked puts the notes in place of blocked calls in the final
-// response object.
-func (s *responsesStream) replaceBlocked(doc map[string]any) {
-	if len(s.replaced) == 0 {
-		return
-	}
+// gateFinal makes the final response agree with what was streamed: a
+// blocked call is replaced by its note, and a function call the stream
+// never showed is decided now.
+func (s *responsesStream) gateFinal(doc map[string]any) {
 	resp, _ := doc["response"].(map[string]any)
 	out, _ := resp["output"].([]any)
 	for i, it := range out {
-		if item, ok := it.(map[string]any); ok && item["type"] == "function_call" {
-			id, _ := item["id"].(string)
-			if r := s.replaced[id]; r != nil {
-				out[i] = r
+		item, ok := it.(map[string]any)
+		if !ok || item["type"] != "function_call" {
+			continue
+		}
+		id, _ := item["id"].(string)
+		switch {
+		case s.replaced[id] != nil:
+			out[i] = s.replaced[id]
+		case !s.allowed[id]:
+			name, _ := item["name"].(string)
+			args, _ := item["arguments"].(string)
+			if note := s.c.gate(name, args); note != "" {
+				out[i] = noteItem(item, note)
+				s.replaced[id] = out[i].(map[string]any)
+			} else {
+				s.allowed[id] = true
 			}
 		}
 	}
@@ -190,6 +203,11 @@ func (s *responsesStream) whole(ev *event, doc map[string]any) bool {
 		}
 		s.cut()
 		return false
+	}
+	switch doc["type"] {
+	case "response.completed", "response.incomplete", "response.failed":
+		// After the transform: calls are decided on restored arguments.
+		s.gateFinal(doc)
 	}
 	b, _ := marshal(doc)
 	s.out.event(ev.Name, b)

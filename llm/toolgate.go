@@ -62,6 +62,19 @@ func (c *call) gateChatReply(doc map[string]any) {
 		if msg == nil {
 			continue
 		}
+		if fc, ok := msg["function_call"].(map[string]any); ok {
+			// The legacy single function call.
+			name, _ := fc["name"].(string)
+			args, _ := fc["arguments"].(string)
+			if note := c.gate(name, args); note != "" {
+				delete(msg, "function_call")
+				prev, _ := msg["content"].(string)
+				msg["content"] = joinNotes(prev, []string{note})
+				if choice["finish_reason"] == "function_call" {
+					choice["finish_reason"] = "stop"
+				}
+			}
+		}
 		calls := objects(msg["tool_calls"])
 		if len(calls) == 0 {
 			continue

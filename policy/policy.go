@@ -10,6 +10,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -240,6 +241,10 @@ func parseRate(s string) (int, time.Duration, error) {
 func (e *Engine) Decide(c Call) warden.Decision {
 	c.Tool, c.Params = Unwrap(c.Tool, c.Params)
 	c.Tool = strings.ToLower(strings.TrimSpace(c.Tool))
+	if c.Tool == BridgeTool {
+		// OpenClaw would refuse it too; never decide the bridge as a tool.
+		return warden.Decision{Effect: warden.Deny, Rule: "policy.bridge_unresolved", Reason: "the bridge tool_call does not name the tool it runs (id, toolId or name)"}
+	}
 	if c.Params == nil {
 		c.Params = map[string]any{}
 	}
@@ -343,33 +348,83 @@ func (e *Engine) rateLimit(p *profile, c Call) (warden.Decision, bool) {
 	return warden.Decision{}, false
 }
 
-// Unwrap returns the tool OpenClaw's bridge tool carries: tool_call with
-// {id: "<tool>", args: {...}} is the inner tool with its arguments.
+// BridgeTool is OpenClaw's bridge: tool_call {id, args} runs another tool.
+const BridgeTool = "tool_call"
+
+// Unwrap returns the tool OpenClaw's bridge tool carries and the arguments
+// it will run it with, read the way OpenClaw 2026.9.6 reads them
+// (readToolSearchCallArgs): the target from id, else toolId, else name (a
+// catalog id such as "openclaw:core:exec" names the tool after its last
+// colon); the arguments from args, else input, merged over "args.<key>"
+// entries; without either, every other top-level key is an argument. A
+// bridge call whose target cannot be read is returned as the bridge itself,
+// which Decide denies.
 func Unwrap(tool string, params map[string]any) (string, map[string]any) {
-	if strings.ToLower(tool) != "tool_call" {
+	if !strings.EqualFold(strings.TrimSpace(tool), BridgeTool) {
 		return tool, params
 	}
-	inner, _ := params["id"].(string)
-	if inner == "" {
-		return tool, params
-	}
-	switch args := params["args"].(type) {
-	case map[string]any:
-		return inner, args
-	case nil:
-		return inner, map[string]any{}
-	case string:
-		// Arguments written as a JSON document in a string.
-		var m map[string]any
-		if json.Unmarshal([]byte(args), &m) == nil && m != nil {
-			return inner, m
+	var sel string
+	var selKey string
+	for _, k := range []string{"id", "toolId", "name"} {
+		if v, ok := params[k]; ok && v != nil {
+			s, _ := v.(string)
+			sel, selKey = strings.TrimSpace(s), k
+			break
 		}
-		return inner, map[string]any{"args": args}
-	default:
+	}
+	if sel == "" {
+		return BridgeTool, params
+	}
+	inner := sel
+	if i := strings.LastIndexByte(sel, ':'); i >= 0 && i < len(sel)-1 {
+		inner = sel[i+1:]
+	}
+	dotted := map[string]any{}
+	for k, v := range params {
+		if strings.HasPrefix(k, "args.") && len(k) > 5 {
+			dotted[k[5:]] = v
+		}
+	}
+	nested, ok := params["args"]
+	if !ok || nested == nil {
+		nested = params["input"]
+	}
+	if m, isMap := nested.(map[string]any); nested != nil && !(isMap && len(m) == 0) {
+		switch x := nested.(type) {
+		case map[string]any:
+			out := make(map[string]any, len(dotted)+len(x))
+			maps.Copy(out, dotted)
+			maps.Copy(out, x)
+			return inner, out
+		case string:
+			// Arguments written as a JSON document in a string.
+			var m map[string]any
+			if json.Unmarshal([]byte(x), &m) == nil && m != nil {
+				return inner, m
+			}
+		}
 		// A list or a scalar is still what the call carries: keep it, so
 		// that it is decided on, shown and bound to an approval.
-		return inner, map[string]any{"args": args}
+		return inner, map[string]any{"args": nested}
 	}
+	out := map[string]any{}
+	for k, v := range params {
+		switch {
+		case k == "args" || k == "input" || k == selKey:
+		case (k == "id" || k == "toolId" || k == "name") && isString(v, sel):
+			// Another selector naming the same tool is a wrapper key too.
+		case strings.HasPrefix(k, "args.") && len(k) > 5:
+		default:
+			out[k] = v
+		}
+	}
+	maps.Copy(out, dotted)
+	return inner, out
+}
+
+func isString(v any, want string) bool {
+	s, ok := v.(string)
+	return ok && strings.TrimSpace(s) == want
 }
 
 // Profiles lists the profiles the engine knows, sorted.

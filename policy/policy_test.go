@@ -264,3 +264,45 @@ func TestComprehensionsAreCostLimited(t *testing.T) {
 		t.Errorf("write: %+v; want the deny rule to apply, failing closed", d)
 	}
 }
+
+// Unwrap reads the bridge the way OpenClaw 2026.9.6 does, so that no
+// spelling of a bridge call is decided as anything but the tool it runs.
+func TestUnwrapReadsEveryBridgeSpelling(t *testing.T) {
+	cmd := map[string]any{"command": "ls"}
+	for _, tc := range []struct {
+		name   string
+		tool   string
+		params map[string]any
+		inner  string
+		args   map[string]any
+	}{
+		{"id and args", "tool_call", map[string]any{"id": "exec", "args": cmd}, "exec", cmd},
+		{"name and input", "tool_call", map[string]any{"name": "exec", "input": cmd}, "exec", cmd},
+		{"toolId", "tool_call", map[string]any{"toolId": "exec", "args": cmd}, "exec", cmd},
+		{"catalog id", "tool_call", map[string]any{"id": "openclaw:core:exec", "args": cmd}, "exec", cmd},
+		{"flat arguments", "tool_call", map[string]any{"id": "exec", "command": "ls"}, "exec", cmd},
+		{"dotted arguments", "tool_call", map[string]any{"id": "exec", "args.command": "ls"}, "exec", cmd},
+		{"dotted under nested", "tool_call", map[string]any{"id": "exec", "args.cwd": "/", "args": cmd}, "exec", map[string]any{"command": "ls", "cwd": "/"}},
+		{"empty args: flat ones count", "tool_call", map[string]any{"id": "exec", "args": map[string]any{}, "command": "ls"}, "exec", cmd},
+		{"two selectors naming one tool", "tool_call", map[string]any{"id": "exec", "name": "exec", "command": "ls"}, "exec", cmd},
+		{"args as a JSON string", "tool_call", map[string]any{"id": "exec", "args": `{"command":"ls"}`}, "exec", cmd},
+		{"args as a list", "tool_call", map[string]any{"id": "exec", "args": []any{"rm", "-rf"}}, "exec", map[string]any{"args": []any{"rm", "-rf"}}},
+		{"spaces and case in the bridge's name", " Tool_Call ", map[string]any{"id": " exec ", "args": cmd}, "exec", cmd},
+		{"no target", "tool_call", map[string]any{"args": cmd}, "tool_call", map[string]any{"args": cmd}},
+		{"target not a string", "tool_call", map[string]any{"id": 7, "name": "exec"}, "tool_call", map[string]any{"id": 7, "name": "exec"}},
+		{"not the bridge", "exec", cmd, "exec", cmd},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inner, args := Unwrap(tc.tool, tc.params)
+			if inner != tc.inner || fmt.Sprint(args) != fmt.Sprint(tc.args) {
+				t.Errorf("Unwrap = %q %v, want %q %v", inner, args, tc.inner, tc.args)
+			}
+		})
+	}
+	e := compile(t, "profiles:\n  p:\n    tools: {allow: [\"*\"], deny: [exec]}\n", nil)
+	for _, params := range []map[string]any{{"name": "exec", "input": cmd}, {"id": "openclaw:core:exec", "command": "ls"}, {"args": cmd}} {
+		if d := e.Decide(Call{Agent: "a", Profile: "p", Tool: "tool_call", Params: params}); d.Effect != warden.Deny {
+			t.Errorf("bridge %v: %+v, want deny", params, d)
+		}
+	}
+}

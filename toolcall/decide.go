@@ -206,7 +206,8 @@ func (s *Service) markUsed(a *warden.ApprovalRecord, req Request, now time.Time)
 
 // innerOfBridge reports whether req is the call carried by the bridge call
 // that used approval a (same agent and action, as the hash already says;
-// same run; a tool-call id OpenClaw derives from the bridge call's; within
+// same run; the tool-call id OpenClaw derives from the bridge call's,
+// tool_search_code:<outer>:<tool>:<n>; within
 // bridgeWindow; once), and if so records that it passed.
 func (s *Service) innerOfBridge(a *warden.ApprovalRecord, req Request, now time.Time) (bool, error) {
 	if req.RunID == "" || req.ToolCallID == "" || strings.EqualFold(strings.TrimSpace(req.Tool), "tool_call") {
@@ -218,7 +219,7 @@ func (s *Service) innerOfBridge(a *warden.ApprovalRecord, req Request, now time.
 	}
 	u := sd.Use
 	if u == nil || !u.Bridge || u.InnerDone || u.RunID != req.RunID || u.ToolCallID == "" ||
-		!strings.Contains(req.ToolCallID, ":"+u.ToolCallID+":") || now.Sub(u.At) > bridgeWindow {
+		!strings.HasPrefix(req.ToolCallID, "tool_search_code:"+u.ToolCallID+":") || now.Sub(u.At) > bridgeWindow {
 		return false, nil
 	}
 	u.InnerDone = true
