@@ -59,6 +59,9 @@ type ApprovalTx interface {
 	// newest first.
 	ApprovalsForAction(principalID int64, actionHash []byte) ([]*ApprovalRecord, error)
 	// Approvals returns up to limit approvals created after since, newest
-	// first; status "" means any stored status.
-	Approvals(status ApprovalStatus, since time.Time, limit int) ([]*ApprovalRecord, error)
+	// first; status "" means any stored status, principalID 0 any agent.
+	Approvals(principalID int64, status ApprovalStatus, since time.Time, limit int) ([]*ApprovalRecord, error)
+	// CountPending counts a principal's approvals stored as pending that
+	// expire after now.
+	CountPending(principalID int64, now time.Time) (int, error)
 }

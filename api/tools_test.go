@@ -560,25 +560,29 @@ func TestApprovalParamsAreMaskedAndCut(t *testing.T) {
 		"to":      email,
 		"key":     awsKey,
 		"body":    strings.Repeat("x", 5000),
+		"log":     strings.Repeat("y", 20000),
 	}
 	a := askFor(t, s, bot, "exec", params)
 	r := s.Do("GET", approvalPath(a, ""), s.AdminToken, nil)
 	mustStatus(t, r, 200)
-	if raw := string(r.Body); strings.Contains(raw, email) || strings.Contains(raw, secret) || strings.Contains(raw, awsKey) {
-		t.Fatalf("the approval shows raw values: %s", truncate(raw))
+	if raw := string(r.Body); strings.Contains(raw, secret) || strings.Contains(raw, awsKey) {
+		t.Fatalf("the approval shows credentials: %s", truncate(raw))
 	}
 	got := decodeJSON[apiv1.Approval](t, r).Params
-	if to, _ := got["to"].(string); to != "[REDACTED EMAIL]" {
-		t.Errorf("to = %q, want the e-mail masked", to)
+	// An approver must see whom the call reaches.
+	if to, _ := got["to"].(string); to != email {
+		t.Errorf("to = %q, want the recipient shown to the approver", to)
 	}
 	for _, k := range []string{"command", "key"} {
 		if v, _ := got[k].(string); !strings.Contains(v, "[REDACTED ") {
 			t.Errorf("%s = %q, want the secret masked", k, v)
 		}
 	}
-	body, _ := got["body"].(string)
-	if !strings.HasSuffix(body, "[cut: 5000 bytes]") || len(body) >= 5000 {
-		t.Errorf("a 5000-byte param shown as %d bytes ending %q", len(body), body[max(0, len(body)-40):])
+	if body, _ := got["body"].(string); body != params["body"] {
+		t.Errorf("a 5000-byte param shown as %d bytes, want it whole", len(body))
+	}
+	if lg, _ := got["log"].(string); !strings.HasSuffix(lg, "[cut: 20000 bytes]") || len(lg) >= 20000 {
+		t.Errorf("a 20000-byte param shown as %d bytes ending %q", len(lg), lg[max(0, len(lg)-40):])
 	}
 
 	// The record of the decision has the masked params, never the raw ones.
@@ -600,7 +604,7 @@ func TestApprovalParamsAreMaskedAndCut(t *testing.T) {
 	if d, _ := decideCall(t, s, bot, "exec", params); d.Decision != warden.Allow {
 		t.Fatalf("the exact call after approval = %+v", d)
 	}
-	changed := map[string]any{"command": params["command"], "to": "john.roe@acme-corp.com", "key": awsKey, "body": params["body"]}
+	changed := map[string]any{"command": params["command"], "to": "john.roe@acme-corp.com", "key": awsKey, "body": params["body"], "log": params["log"]}
 	if d, _ := decideCall(t, s, bot, "exec", changed); d.Decision != warden.Ask {
 		t.Fatalf("a call that differs only in a masked value = %+v, want ask", d)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/blob"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/dlp"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/policy"
@@ -143,7 +144,10 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		return nil, err
 	}
 	tools := toolcall.New(a.store, a.keys, a.audit, a.policy, toolcall.Options{
-		ApprovalTTL: cfg.Approvals.TTL.D(), MaxWait: cfg.Approvals.MaxWait.D(), Mask: maskWith(engine), Logger: a.log,
+		ApprovalTTL: cfg.Approvals.TTL.D(), MaxWait: cfg.Approvals.MaxWait.D(), Logger: a.log,
+		Mask: maskWith(engine),
+		// Approvers see whom a call reaches; never a credential.
+		MaskSecrets: maskWith(engine, dlp.Secret, dlp.PrivateKey, dlp.JWT, dlp.URLCredentials, dlp.CreditCard, dlp.SSN, dlp.IBAN),
 	})
 	if cfg.Approvals.NotifyURL != "" {
 		a.notifier = toolcall.NewNotifier(toolcall.NotifierOptions{URL: cfg.Approvals.NotifyURL, ConsoleURL: cfg.Approvals.ConsoleURL, Logger: a.log})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,10 +26,10 @@ func NewDLP(cfg *config.Config) (*dlp.Engine, error) {
 	return e, nil
 }
 
-// maskWith returns a function that masks every sensitive value the engine
-// finds in a text: what approvers and the audit record see of tool
-// parameters.
-func maskWith(e *dlp.Engine) func(string) string {
+// maskWith returns a function that masks the sensitive values of the given
+// types (all if none) the engine finds in a text: what the audit record
+// and approvers see of tool parameters.
+func maskWith(e *dlp.Engine, types ...dlp.Type) func(string) string {
 	return func(s string) string {
 		ents := e.Scan(s)
 		if len(ents) == 0 {
@@ -37,7 +38,7 @@ func maskWith(e *dlp.Engine) func(string) string {
 		var b strings.Builder
 		last := 0
 		for _, en := range ents {
-			if en.Start < last {
+			if en.Start < last || (len(types) > 0 && !slices.Contains(types, en.Type)) {
 				continue
 			}
 			b.WriteString(s[last:en.Start])

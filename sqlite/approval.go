@@ -48,12 +48,19 @@ func (t *tx) ApprovalsForAction(principalID int64, hash []byte) ([]*warden.Appro
 }
 
 // Approvals lists approvals, newest first.
-func (t *tx) Approvals(status warden.ApprovalStatus, since time.Time, limit int) ([]*warden.ApprovalRecord, error) {
+func (t *tx) Approvals(principalID int64, status warden.ApprovalStatus, since time.Time, limit int) ([]*warden.ApprovalRecord, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	return t.approvals(`SELECT `+approvalCols+` FROM approvals WHERE (? = '' OR status = ?) AND created_at > ?
-		ORDER BY created_at DESC, id LIMIT ?`, status, status, nanos(since), limit)
+	return t.approvals(`SELECT `+approvalCols+` FROM approvals WHERE (? = 0 OR principal_id = ?) AND (? = '' OR status = ?) AND created_at > ?
+		ORDER BY created_at DESC, id LIMIT ?`, principalID, principalID, status, status, nanos(since), limit)
+}
+
+// CountPending counts a principal's live pending approvals.
+func (t *tx) CountPending(principalID int64, now time.Time) (int, error) {
+	var n int
+	err := t.row(`SELECT COUNT(*) FROM approvals WHERE principal_id = ? AND status = 'pending' AND expires_at > ?`, principalID, nanos(now)).Scan(&n)
+	return n, mapErr(err, "approvals")
 }
 
 func (t *tx) approvals(q string, args ...any) ([]*warden.ApprovalRecord, error) {

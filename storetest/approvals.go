@@ -43,13 +43,25 @@ func testApprovals(t *testing.T, s warden.Store) {
 		if err != nil || len(live) != 2 || live[0].ID != "apr_4" || live[1].ID != "apr_1" {
 			t.Fatalf("ApprovalsForAction = %v, %v (want apr_4, apr_1: live ones, newest first)", ids(live), err)
 		}
-		pending, err := tx.Approvals(warden.ApprovalPending, time.Time{}, 0)
+		pending, err := tx.Approvals(0, warden.ApprovalPending, time.Time{}, 0)
 		if err != nil || len(pending) != 2 || pending[0].ID != "apr_3" || pending[1].ID != "apr_1" {
 			t.Fatalf("Approvals(pending) = %v, %v", ids(pending), err)
 		}
-		all, err := tx.Approvals("", now, 2)
+		all, err := tx.Approvals(0, "", now, 2)
 		if err != nil || len(all) != 2 || all[0].ID != "apr_4" || all[1].ID != "apr_3" {
 			t.Fatalf("Approvals(all, since, 2) = %v, %v", ids(all), err)
+		}
+		if mine, err := tx.Approvals(agent.ID, "", time.Time{}, 0); err != nil || len(mine) != 4 {
+			t.Fatalf("Approvals(agent) = %v, %v", ids(mine), err)
+		}
+		if none, err := tx.Approvals(agent.ID+1000, "", time.Time{}, 0); err != nil || len(none) != 0 {
+			t.Fatalf("Approvals(another principal) = %v, %v", ids(none), err)
+		}
+		if n, err := tx.CountPending(agent.ID, now.Add(time.Minute)); err != nil || n != 2 {
+			t.Fatalf("CountPending = %d, %v; want 2", n, err)
+		}
+		if n, err := tx.CountPending(agent.ID, now.Add(time.Hour)); err != nil || n != 0 {
+			t.Fatalf("CountPending after expiry = %d, %v; want 0", n, err)
 		}
 		return nil
 	})

@@ -119,8 +119,11 @@ func canDecide(p *warden.Principal) bool {
 	return p.Kind == warden.KindHuman && (p.Role == warden.HumanAdmin || p.Role == warden.HumanApprover)
 }
 
-// List returns approvals in a status ("" for all, newest first, at most
-// limit). Admins, approvers and auditors see every approval; an agent sees
+// listWindow is how far back List looks.
+const listWindow = 30 * 24 * time.Hour
+
+// List returns approvals of the last 30 days in a status ("" for all,
+// newest first, at most limit). Admins, approvers and auditors see every approval; an agent sees
 // its own.
 func (s *Service) List(ctx context.Context, p *warden.Principal, status warden.ApprovalStatus, limit int) ([]*Approval, error) {
 	ev := event(ctx, p, "approval.list", "")
@@ -145,7 +148,11 @@ func (s *Service) List(ctx context.Context, p *warden.Principal, status warden.A
 		if status == warden.ApprovalExpired {
 			stored = ""
 		}
-		recs, err := tx.Approvals(stored, time.Time{}, 0)
+		var who int64
+		if !all {
+			who = p.ID
+		}
+		recs, err := tx.Approvals(who, stored, now.Add(-listWindow), 0)
 		if err != nil {
 			return err
 		}

@@ -3,19 +3,34 @@ package toolcall
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/wardenhq/warden"
 )
 
-// Bounds on what is kept of parameters for people (approvers, the audit
-// record): enough to judge a command, never a whole file being written.
-const (
-	maxKeptString = 2048
-	maxKeptDepth  = 8
-	maxKeptItems  = 64
-)
+// audience is how much of a call's parameters one audience sees.
+type audience struct {
+	mask  func(string) string
+	str   int // longest string kept, in bytes
+	depth int
+	items int // entries kept per map or list
+}
+
+// recordView is what the audit record keeps: every secret and personal
+// value masked, short strings (enough to replay a policy on a command).
+func (s *Service) recordView() audience {
+	return audience{mask: s.opts.Mask, str: 2048, depth: 8, items: 64}
+}
+
+// approverView is what approvers are shown: credentials masked, but the
+// people and addresses a call reaches visible (an approver must see who a
+// message goes to), and long commands nearly whole.
+func (s *Service) approverView() audience {
+	return audience{mask: s.opts.MaskSecrets, str: 16 << 10, depth: 16, items: 256}
+}
 
 // actionHash binds an approval to one exact call by one agent: a keyed hash
 // (the install's index key, so the store alone cannot be used to test
@@ -30,50 +45,50 @@ func (s *Service) actionHash(agentID int64, tool string, params map[string]any) 
 	return s.keys.Index("tool-action", []byte(strconv.FormatInt(agentID, 10)), []byte(tool), canon), nil
 }
 
-// maskParams returns a copy of params fit to show and record: strings
-// masked (secrets, personal data) and cut, deep or long structures cut.
-func (s *Service) maskParams(params map[string]any) map[string]any {
-	out, _ := s.maskValue(params, 0).(map[string]any)
+// maskParams returns a copy of params fit for one audience: strings
+// masked and cut, deep or long structures cut, each cut marked. Keys are
+// names, kept as they are.
+func maskParams(params map[string]any, v audience) map[string]any {
+	out, _ := v.value(params, 0).(map[string]any)
 	return out
 }
 
-func (s *Service) maskValue(v any, depth int) any {
-	if depth >= maxKeptDepth {
+func (v audience) value(x any, depth int) any {
+	if depth >= v.depth {
 		return "[cut: nested too deep]"
 	}
-	switch x := v.(type) {
+	switch x := x.(type) {
 	case string:
-		cut := len(x) > maxKeptString
-		if cut {
-			x = strings.ToValidUTF8(x[:maxKeptString], "")
+		n := len(x)
+		if n > v.str {
+			x = strings.ToValidUTF8(x[:v.str], "")
 		}
-		x = s.opts.Mask(x)
-		if cut {
-			x += fmt.Sprintf(" [cut: %d bytes]", len(v.(string)))
+		x = v.mask(x)
+		if n > v.str {
+			x += fmt.Sprintf(" [cut: %d bytes]", n)
 		}
 		return x
 	case map[string]any:
-		m := make(map[string]any, min(len(x), maxKeptItems))
-		n := 0
-		for k, e := range x {
-			if n == maxKeptItems {
-				m["[cut]"] = fmt.Sprintf("%d more keys", len(x)-n)
+		keys := slices.Sorted(maps.Keys(x))
+		m := make(map[string]any, min(len(keys), v.items+1))
+		for i, k := range keys {
+			if i == v.items {
+				m["[cut]"] = fmt.Sprintf("%d more keys", len(keys)-i)
 				break
 			}
-			m[s.opts.Mask(k)] = s.maskValue(e, depth+1)
-			n++
+			m[k] = v.value(x[k], depth+1)
 		}
 		return m
 	case []any:
-		l := make([]any, 0, min(len(x), maxKeptItems+1))
+		l := make([]any, 0, min(len(x), v.items+1))
 		for i, e := range x {
-			if i == maxKeptItems {
+			if i == v.items {
 				l = append(l, fmt.Sprintf("[cut: %d more items]", len(x)-i))
 				break
 			}
-			l = append(l, s.maskValue(e, depth+1))
+			l = append(l, v.value(e, depth+1))
 		}
 		return l
 	}
-	return v
+	return x
 }

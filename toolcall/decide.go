@@ -87,8 +87,7 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 	if err != nil {
 		return nil, s.invalid(ctx, ev, err)
 	}
-	masked := s.maskParams(params)
-	setDetails(ev, p, req, masked, hash)
+	setDetails(ev, p, req, maskParams(params, s.recordView()), hash)
 	res := &Result{Decision: d, Tool: tool}
 	ev.Decision = d
 	if d.Effect != warden.Ask {
@@ -168,7 +167,17 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 			}
 		}
 		if res.Approval == nil {
-			a, view, err := s.newApproval(p, tool, hash, masked, d, req.Session, now)
+			n, err := tx.CountPending(p.ID, now)
+			if err != nil {
+				return err
+			}
+			if n >= s.opts.MaxPending {
+				res.Decision = warden.Decision{Effect: warden.Deny, Rule: "approvals.too_many",
+					Reason: fmt.Sprintf("%d approvals of this agent are already waiting for a human; this call is refused until they are decided or expire", n)}
+				ev.Decision = res.Decision
+				return s.audit.Append(tx, ev)
+			}
+			a, view, err := s.newApproval(p, tool, hash, maskParams(params, s.approverView()), d, req.Session, now)
 			if err != nil {
 				return err
 			}

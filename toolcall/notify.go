@@ -81,7 +81,10 @@ func (n *Notifier) Observe(ev warden.Event) {
 	if base := strings.TrimRight(n.opts.ConsoleURL, "/"); base != "" {
 		m.URL = base + "/console/approvals#" + id
 	}
-	m.Text = fmt.Sprintf("Warden: agent %s asks to run %s (%s). Approve or deny: %s", m.Agent, m.Tool, m.Rule,
+	// The tool name comes from the agent: escaped, so that chat webhooks
+	// (which read <url|label> as a link) show it as text.
+	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	m.Text = fmt.Sprintf("Warden: agent %s asks to run %s (%s). Approve or deny: %s", m.Agent, esc.Replace(m.Tool), esc.Replace(m.Rule),
 		map[bool]string{true: m.URL, false: "warden approvals approve " + id}[m.URL != ""])
 	select {
 	case n.queue <- m:

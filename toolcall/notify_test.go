@@ -80,10 +80,22 @@ func TestNotifierPostsEachNewApprovalWithALink(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no notification")
 	}
+	// A tool name cannot smuggle a link into a chat message.
+	ev := approvalEvent("apr_x")
+	ev.Target = "<https://evil.example|Approve>"
+	n.Observe(ev)
+	select {
+	case got := <-h.got:
+		if strings.Contains(got.Text, "<https://evil") || !strings.Contains(got.Text, "&lt;https://evil.example|Approve&gt;") {
+			t.Fatalf("text = %q, want the tool name escaped", got.Text)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification")
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.posts) != 1 {
-		t.Fatalf("%d posts, want 1 (other events are not notified)", len(h.posts))
+	if len(h.posts) != 2 {
+		t.Fatalf("%d posts, want 2 (other events are not notified)", len(h.posts))
 	}
 	if bytes.Contains(h.posts[0], []byte("params")) {
 		t.Errorf("the notification carries parameters: %s", h.posts[0])

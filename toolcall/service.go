@@ -22,6 +22,7 @@ const (
 	DefaultApprovalTTL = 10 * time.Minute
 	DefaultMaxWait     = 60 * time.Second
 	DefaultPluginTTL   = 5 * time.Minute
+	DefaultMaxPending  = 50
 )
 
 // Options tune a Service.
@@ -33,11 +34,18 @@ type Options struct {
 	MaxWait time.Duration
 	// PluginTTL is how long a plugin registration lasts unless renewed.
 	PluginTTL time.Duration
+	// MaxPending bounds the approvals one agent may have waiting; past it
+	// an ask is a denial (an agent cannot flood approvers). Default 50.
+	MaxPending int
 	// Mask hides secrets and personal data in a parameter string before it
-	// is shown to approvers or recorded; nil keeps strings as they are.
-	Mask   func(string) string
-	Now    func() time.Time
-	Logger *slog.Logger
+	// is recorded in the audit chain; nil keeps strings as they are.
+	Mask func(string) string
+	// MaskSecrets hides credentials (keys, tokens, card numbers) in a
+	// parameter string before it is shown to approvers, who must see whom
+	// a call reaches; nil uses Mask.
+	MaskSecrets func(string) string
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Service decides tool calls and keeps their approvals. Safe for concurrent use.
@@ -76,8 +84,14 @@ func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, engine *poli
 	if opts.PluginTTL <= 0 {
 		opts.PluginTTL = DefaultPluginTTL
 	}
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = DefaultMaxPending
+	}
 	if opts.Mask == nil {
 		opts.Mask = func(s string) string { return s }
+	}
+	if opts.MaskSecrets == nil {
+		opts.MaskSecrets = opts.Mask
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -531,21 +531,21 @@ func TestLongPollWhoseCallerLeftIsStillRecorded(t *testing.T) {
 func TestParamsAreMaskedAndCutForPeople(t *testing.T) {
 	f := newFixture(t, toolcall.Options{})
 	deep := map[string]any{"leaf": "x"}
-	for range 12 {
+	for range 20 {
 		deep = map[string]any{"d": deep}
 	}
 	many := map[string]any{}
-	for i := range 100 {
+	for i := range 300 {
 		many[fmt.Sprintf("k%03d", i)] = i
 	}
-	list := make([]any, 100)
+	list := make([]any, 300)
 	for i := range list {
 		list[i] = i
 	}
 	const secret = "AKIAZ4TRWQ6PLM2KX7BN"
 	a := f.ask(t, f.bot, "exec", map[string]any{
 		"command": "curl -u " + secret + " mail jane.doe@acme-corp.com",
-		"body":    strings.Repeat("é", 3000), // 6000 bytes, cut inside a rune
+		"body":    strings.Repeat("é", 10000), // 20000 bytes, cut inside a rune
 		"deep":    deep, "many": many, "list": list,
 	})
 	cmd := a.Params["command"].(string)
@@ -553,11 +553,11 @@ func TestParamsAreMaskedAndCutForPeople(t *testing.T) {
 		t.Fatalf("command shown as %q", cmd)
 	}
 	body := a.Params["body"].(string)
-	if !strings.HasSuffix(body, " [cut: 6000 bytes]") || len(body) > 2100 || !strings.HasPrefix(body, "éé") || strings.ContainsRune(body, '\uFFFD') {
+	if !strings.HasSuffix(body, " [cut: 20000 bytes]") || len(body) > 16<<10+40 || !strings.HasPrefix(body, "éé") || strings.ContainsRune(body, '\uFFFD') {
 		t.Fatalf("long string shown as %d bytes ending %q", len(body), body[max(0, len(body)-30):])
 	}
 	d := a.Params["deep"]
-	for range 7 {
+	for range 15 {
 		m, ok := d.(map[string]any)
 		if !ok {
 			break
@@ -567,11 +567,11 @@ func TestParamsAreMaskedAndCutForPeople(t *testing.T) {
 	if d != "[cut: nested too deep]" {
 		t.Fatalf("deep structure kept to %v", d)
 	}
-	if m := a.Params["many"].(map[string]any); len(m) != 65 || m["[cut]"] != "36 more keys" {
-		t.Fatalf("100 keys kept as %d, cut note %v", len(m), m["[cut]"])
+	if m := a.Params["many"].(map[string]any); len(m) != 257 || m["[cut]"] != "44 more keys" || m["k000"] != float64(0) || m["k255"] != float64(255) {
+		t.Fatalf("300 keys kept as %d, cut note %v (want the first 256 in order)", len(m), m["[cut]"])
 	}
-	if l := a.Params["list"].([]any); len(l) != 65 || l[64] != "[cut: 36 more items]" {
-		t.Fatalf("100 items kept as %d, last %v", len(l), l[len(l)-1])
+	if l := a.Params["list"].([]any); len(l) != 257 || l[256] != "[cut: 44 more items]" {
+		t.Fatalf("300 items kept as %d, last %v", len(l), l[len(l)-1])
 	}
 	ev := f.events(t, "tool.decide")[0]
 	if s := fmt.Sprint(ev.Details); strings.Contains(s, secret) || strings.Contains(s, "jane.doe") {
@@ -709,4 +709,26 @@ func TestApprovedBridgeCallCoversTheCallItCarriesOnce(t *testing.T) {
 	if r := decide(inner); r.Effect != warden.Ask {
 		t.Fatalf("the carried call again: %+v, want an ask", r.Decision)
 	}
+}
+
+// An agent cannot flood approvers: past MaxPending waiting approvals an ask
+// is a denial, until one is decided or expires.
+func TestPendingApprovalsPerAgentAreBounded(t *testing.T) {
+	f := newFixture(t, toolcall.Options{MaxPending: 2})
+	first := f.ask(t, f.bot, "exec", ls("/a"))
+	f.ask(t, f.bot, "exec", ls("/b"))
+	r := f.decide(t, f.bot, "exec", ls("/c"))
+	if r.Effect != warden.Deny || r.Rule != "approvals.too_many" || r.Approval != nil {
+		t.Fatalf("third ask: %+v, want a denial by approvals.too_many", r.Decision)
+	}
+	// A retry of a waiting call still gets its approval back.
+	if r := f.decide(t, f.bot, "exec", ls("/a")); r.Effect != warden.Ask || r.Approval.ID != first.ID {
+		t.Fatalf("retry of a waiting call: %+v", r.Decision)
+	}
+	// Another agent is not affected.
+	f.ask(t, f.other, "exec", ls("/c"))
+	if _, err := f.svc.Deny(bg, f.admin, first.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.ask(t, f.bot, "exec", ls("/c"))
 }
