@@ -604,7 +604,7 @@ func TestConcurrentRetriesShareOnePendingApproval(t *testing.T) {
 	}
 }
 
-func TestConcurrentDecisionsOnOneApprovalApplyOnce(t *testing.T) {
+func TestConcurrentDecisionsOnOneApprovalEndDenied(t *testing.T) {
 	f := newFixture(t, toolcall.Options{})
 	a := f.ask(t, f.bot, "exec", ls("/race"))
 	errs := make([]error, 4)
@@ -619,18 +619,27 @@ func TestConcurrentDecisionsOnOneApprovalApplyOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
+	// Deny also revokes an approval not used yet, so the one outcome is a
+	// denied approval: at most one approve and exactly one deny applied.
+	approved, denied := 0, 0
+	for i, err := range errs {
 		switch warden.ErrorCode(err) {
 		case "":
-			ok++
+			if i%2 == 0 {
+				approved++
+			} else {
+				denied++
+			}
 		case warden.ECONFLICT:
 		default:
 			t.Fatalf("concurrent decision: %v", err)
 		}
 	}
-	if ok != 1 {
-		t.Fatalf("%d concurrent decisions applied, want exactly 1 (%v)", ok, errs)
+	if approved > 1 || denied != 1 {
+		t.Fatalf("%d approves and %d denies applied, want at most 1 and exactly 1 (%v)", approved, denied, errs)
+	}
+	if st := f.status(t, a.ID); st != warden.ApprovalDenied {
+		t.Fatalf("after the race the approval is %s, want denied", st)
 	}
 }
 
