@@ -107,42 +107,24 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 			return err
 		}
 		var pending *warden.ApprovalRecord
-	find:
 		for _, a := range live {
+			var use bool     // this approval allows the call
+			var changed bool // and it must be saved
+			note := ""
 			switch a.Effective(now) {
 			case warden.ApprovalApproved:
-				if !a.Always {
+				use, changed = true, !a.Always
+				if changed {
 					if err := s.markUsed(a, req, now); err != nil {
 						return err
 					}
-					if err := tx.UpdateApproval(a); err != nil {
-						return err
-					}
 				}
-				view, err := s.view(a)
-				if err != nil {
-					return err
-				}
-				res.Approval = view
-				res.Decision = approvedDecision(view)
 			case warden.ApprovalUsed:
-				ok, err := s.innerOfBridge(a, req, now)
-				if err != nil {
+				if use, err = s.innerOfBridge(a, req, now); err != nil {
 					return err
 				}
-				if !ok {
-					continue
-				}
-				if err := tx.UpdateApproval(a); err != nil {
-					return err
-				}
-				view, err := s.view(a)
-				if err != nil {
-					return err
-				}
-				res.Approval = view
-				res.Decision = approvedDecision(view)
-				res.Decision.Reason += "; the call OpenClaw's approved bridge call carries"
+				changed = use
+				note = "; the call OpenClaw's approved bridge call carries"
 			case warden.ApprovalPending:
 				// Returned if nothing below allows the call: an approved
 				// one (or the bridge's) may be older than a pending one.
@@ -151,15 +133,23 @@ func (s *Service) Decide(ctx context.Context, p *warden.Principal, req Request) 
 				}
 				continue
 			case warden.ApprovalExpired:
-				a.Status = warden.ApprovalExpired
+				a.Status, changed = warden.ApprovalExpired, true
+			}
+			if changed {
+				// Used up, the bridge's pass recorded, or marked expired.
 				if err := tx.UpdateApproval(a); err != nil {
 					return err
 				}
-				continue
-			default:
+			}
+			if !use {
 				continue
 			}
-			break find
+			if res.Approval, err = s.view(a); err != nil {
+				return err
+			}
+			res.Decision = approvedDecision(res.Approval)
+			res.Decision.Reason += note
+			break
 		}
 		if res.Approval == nil && pending != nil {
 			if res.Approval, err = s.view(pending); err != nil {

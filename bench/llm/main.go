@@ -23,18 +23,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/wardenhq/warden"
-	"github.com/wardenhq/warden/apiv1"
-	"github.com/wardenhq/warden/client"
-	"github.com/wardenhq/warden/keyring"
+	"github.com/wardenhq/warden/bench/benchserver"
 )
 
 func main() {
@@ -50,17 +45,16 @@ func main() {
 	check(err)
 	defer os.RemoveAll(dir)
 	if *bin == "" {
-		*bin = filepath.Join(dir, "warden")
-		out, err := exec.Command("go", "build", "-o", *bin, "./cmd/warden").CombinedOutput()
-		if err != nil {
-			check(fmt.Errorf("build: %v\n%s", err, out))
-		}
+		*bin, err = benchserver.Build(dir)
+		check(err)
 	}
 	up := startUpstream(*chunks, *pace)
 	defer up.Close()
-	w, err := startWarden(*bin, dir, up.URL)
+	w, err := benchserver.Start(benchserver.Options{Bin: *bin, Dir: dir, Env: []string{"BENCH_UPSTREAM_KEY=k"},
+		Config: fmt.Sprintf("providers:\n  bench: {protocol: openai, base_url: %q, api_key_env: BENCH_UPSTREAM_KEY}\n"+
+			"llm:\n  limits: {requests_per_minute: 100000000, tokens_per_day: 1000000000000}\n", up.URL+"/v1")})
 	check(err)
-	defer w.stop()
+	defer w.Stop()
 
 	bodies := make([][]byte, *requests)
 	for i := range bodies {
@@ -72,9 +66,9 @@ func main() {
 		return http.NewRequest("POST", up.URL+"/v1/chat/completions", bytes.NewReader(b))
 	}
 	via := func(b []byte) (*http.Request, error) {
-		r, err := http.NewRequest("POST", w.addr+"/llm/bench/v1/chat/completions", bytes.NewReader(b))
+		r, err := http.NewRequest("POST", w.Addr+"/llm/bench/v1/chat/completions", bytes.NewReader(b))
 		if r != nil {
-			r.Header.Set("Authorization", "Bearer "+w.agent)
+			r.Header.Set("Authorization", "Bearer "+w.Agent)
 		}
 		return r, err
 	}
@@ -250,66 +244,6 @@ func startUpstream(chunks int, pace time.Duration) *upstream {
 	s := &upstream{Server: &http.Server{Handler: mux}, URL: "http://" + ln.Addr().String()}
 	go s.Serve(ln)
 	return s
-}
-
-type server struct {
-	cmd   *exec.Cmd
-	addr  string
-	agent string
-}
-
-func startWarden(bin, dir, upstreamURL string) (*server, error) {
-	data := filepath.Join(dir, "data")
-	tokFile := filepath.Join(dir, "admin.token")
-	cfg := filepath.Join(dir, "warden.yaml")
-	yaml := fmt.Sprintf("providers:\n  bench: {protocol: openai, base_url: %q, api_key_env: BENCH_UPSTREAM_KEY}\n"+
-		"llm:\n  limits: {requests_per_minute: 100000000, tokens_per_day: 1000000000000}\n", upstreamURL+"/v1")
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(), "WARDEN_MASTER_KEY="+keyring.EncodeMasterKey(keyring.GenerateMasterKey()), "WARDEN_LOG_LEVEL=warn", "BENCH_UPSTREAM_KEY=k")
-	initCmd := exec.Command(bin, "init", "--data", data, "--token-file", tokFile, "--config", cfg)
-	initCmd.Env = env
-	if out, err := initCmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("init: %v\n%s", err, out)
-	}
-	tok, err := os.ReadFile(tokFile)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", addr, "--allow-root", "--config", cfg)
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{cmd: cmd, addr: "http://" + addr}
-	c, _ := client.New(s.addr, strings.TrimSpace(string(tok)), nil)
-	for range 200 {
-		if h, err := c.Health(context.Background()); err == nil && h.Status == "ok" {
-			p, err := c.CreatePrincipal(context.Background(), warden.KindAgent, apiv1.CreatePrincipal{Name: "bench", Profile: "default"})
-			if err != nil {
-				s.stop()
-				return nil, err
-			}
-			s.agent = p.Token
-			return s, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.stop()
-	return nil, fmt.Errorf("warden did not start")
-}
-
-func (s *server) stop() {
-	s.cmd.Process.Signal(os.Interrupt)
-	s.cmd.Wait()
 }
 
 func check(err error) {

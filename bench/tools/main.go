@@ -12,25 +12,18 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/wardenhq/warden"
-	"github.com/wardenhq/warden/apiv1"
-	"github.com/wardenhq/warden/client"
-	"github.com/wardenhq/warden/keyring"
+	"github.com/wardenhq/warden/bench/benchserver"
 )
 
 func main() {
@@ -43,15 +36,13 @@ func main() {
 	check(err)
 	defer os.RemoveAll(dir)
 	if *bin == "" {
-		*bin = filepath.Join(dir, "warden")
-		out, err := exec.Command("go", "build", "-o", *bin, "./cmd/warden").CombinedOutput()
-		if err != nil {
-			check(fmt.Errorf("build: %v\n%s", err, out))
-		}
+		*bin, err = benchserver.Build(dir)
+		check(err)
 	}
-	w, err := startWarden(*bin, dir)
+	bs, err := benchserver.Start(benchserver.Options{Bin: *bin, Dir: dir, Config: policyYAML(), Profile: "bench"})
 	check(err)
-	defer w.stop()
+	defer bs.Stop()
+	w := server{bs}
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 1024}}
 	allow := []byte(`{"tool":"exec","params":{"command":"git status --short && go test ./..."},"session":"agent:main:bench","source":"plugin"}`)
@@ -60,7 +51,7 @@ func main() {
 		name string
 		mk   func() *http.Request
 	}{
-		{"GET /healthz (HTTP floor)", func() *http.Request { r, _ := http.NewRequest("GET", w.addr+"/healthz", nil); return r }},
+		{"GET /healthz (HTTP floor)", func() *http.Request { r, _ := http.NewRequest("GET", w.Addr+"/healthz", nil); return r }},
 		{"GET /api/v1/whoami (auth + record)", func() *http.Request { return w.req("GET", "/api/v1/whoami", nil) }},
 		{"POST /api/v1/decide allow (50 rules)", func() *http.Request { return w.req("POST", "/api/v1/decide", allow) }},
 		{"POST /api/v1/decide deny (rule 50)", func() *http.Request { return w.req("POST", "/api/v1/decide", deny) }},
@@ -132,19 +123,15 @@ func pct(ds []time.Duration, p int) time.Duration {
 	return s[min(len(s)-1, len(s)*p/100)].Round(time.Microsecond)
 }
 
-type server struct {
-	cmd   *exec.Cmd
-	addr  string
-	agent string
-}
+type server struct{ *benchserver.Server }
 
-func (s *server) req(method, path string, body []byte) *http.Request {
+func (s server) req(method, path string, body []byte) *http.Request {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	r, _ := http.NewRequest(method, s.addr+path, rd)
-	r.Header.Set("Authorization", "Bearer "+s.agent)
+	r, _ := http.NewRequest(method, s.Addr+path, rd)
+	r.Header.Set("Authorization", "Bearer "+s.Agent)
 	if body != nil {
 		r.Header.Set("Content-Type", "application/json")
 	}
@@ -161,58 +148,6 @@ func policyYAML() string {
 	}
 	y.WriteString("        - {when: 'tool == \"exec\" && params.command.matches(\"git\\\\s+push.*\\\\b(main|master)\\\\b\")', decision: deny, reason: push to a branch}\n")
 	return y.String()
-}
-
-func startWarden(bin, dir string) (*server, error) {
-	data := filepath.Join(dir, "data")
-	tokFile := filepath.Join(dir, "admin.token")
-	cfg := filepath.Join(dir, "warden.yaml")
-	if err := os.WriteFile(cfg, []byte(policyYAML()), 0o600); err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(), "WARDEN_MASTER_KEY="+keyring.EncodeMasterKey(keyring.GenerateMasterKey()), "WARDEN_LOG_LEVEL=warn")
-	initCmd := exec.Command(bin, "init", "--data", data, "--token-file", tokFile, "--config", cfg)
-	initCmd.Env = env
-	if out, err := initCmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("init: %v\n%s", err, out)
-	}
-	tok, err := os.ReadFile(tokFile)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", addr, "--allow-root", "--config", cfg)
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{cmd: cmd, addr: "http://" + addr}
-	c, _ := client.New(s.addr, strings.TrimSpace(string(tok)), nil)
-	for range 200 {
-		if h, err := c.Health(context.Background()); err == nil && h.Status == "ok" {
-			p, err := c.CreatePrincipal(context.Background(), warden.KindAgent, apiv1.CreatePrincipal{Name: "bench", Profile: "bench"})
-			if err != nil {
-				s.stop()
-				return nil, err
-			}
-			s.agent = p.Token
-			return s, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.stop()
-	return nil, fmt.Errorf("warden did not start")
-}
-
-func (s *server) stop() {
-	s.cmd.Process.Signal(os.Interrupt)
-	s.cmd.Wait()
 }
 
 func check(err error) {
