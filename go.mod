@@ -23,6 +23,7 @@ require (
 
 require (
 	cel.dev/expr v0.26.0 // indirect
+	code.dny.dev/ssrf v0.3.0 // indirect
 	github.com/BobuSumisu/aho-corasick v1.0.3 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
 	github.com/bahlo/generic-list-go v0.2.0 // indirect

@@ -23,6 +23,7 @@ import (
 	"github.com/wardenhq/warden/blob"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/dlp"
+	"github.com/wardenhq/warden/egress"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/policy"
@@ -53,6 +54,8 @@ type App struct {
 	policy *policy.Engine
 	// notifier posts new approvals to approvals.notify_url; nil if unset.
 	notifier *toolcall.Notifier
+	// egress is the forward proxy; nil if egress.listen is off.
+	egress *egress.Proxy
 
 	// BootstrapToken is the first admin's token, set only on the start that
 	// initialised the data folder. Show it once.
@@ -82,6 +85,10 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	// A broken tool policy stops the start before anything is touched: it
 	// must never run as a policy that quietly denies or allows everything.
 	if a.policy, err = policy.Compile(cfg, nil); err != nil {
+		return nil, err
+	}
+	egressPol, guard, err := egressPolicy(cfg)
+	if err != nil {
 		return nil, err
 	}
 	dir := cfg.Data
@@ -157,6 +164,9 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if EgressEnabled(cfg) {
+		a.egress = egress.New(egress.Options{Auth: a.ids, Audit: a.audit, Policy: egressPol, Guard: guard, Logger: a.log})
+	}
 	console := web.New(web.Options{Identity: a.ids, Tools: tools, Audit: a.audit, Logger: a.log})
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
 		Model: model, Tools: tools, Console: console})
@@ -181,11 +191,15 @@ func writePublicKey(dir string, k *keyring.Keyring) error {
 // Handler is the HTTP handler for the API listener.
 func (a *App) Handler() http.Handler { return a.api }
 
-// Serve serves on ln until ctx is done, then shuts down gracefully: new
-// requests are refused, requests in flight get up to 30 seconds, the audit
-// log is flushed and signed, and the data folder is released. The App is
-// closed when Serve returns, whatever the reason.
-func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+// Serve serves the API on ln until ctx is done; see ServeAll.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error { return a.ServeAll(ctx, ln, nil) }
+
+// ServeAll serves the API on ln and, if egress is not nil and the proxy is
+// configured, the egress proxy on egress, until ctx is done; then it shuts
+// down gracefully: new requests are refused, requests in flight get up to
+// 30 seconds, the audit log is flushed and signed, and the data folder is
+// released. The App is closed when ServeAll returns, whatever the reason.
+func (a *App) ServeAll(ctx context.Context, ln, egressLn net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.api,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -203,18 +217,37 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var esrv *http.Server
+	if egressLn != nil && a.egress != nil {
+		esrv = &http.Server{
+			Handler:           a.egress,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
+		go func() { errc <- esrv.Serve(egressLn) }()
+	} else if egressLn != nil {
+		egressLn.Close()
+	}
 	a.api.SetReady(true)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		a.api.SetReady(false)
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
 	}
+	a.api.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	if esrv != nil {
+		// Tunnels are hijacked connections the server does not track: the
+		// proxy ends them, and records them, before the log closes.
+		err = errors.Join(err, esrv.Shutdown(sctx), a.egress.Shutdown(sctx))
+	}
+	err = errors.Join(err, srv.Shutdown(sctx))
+	cancel()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -35,6 +35,8 @@ type Config struct {
 	Profiles map[string]Profile `yaml:"profiles"`
 	// Approvals tunes human approvals of tool calls.
 	Approvals Approvals `yaml:"approvals"`
+	// Egress is the network plane's forward proxy.
+	Egress Egress `yaml:"egress"`
 
 	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
 	LLM       LLM                 `yaml:"llm"`
@@ -74,6 +76,27 @@ type Audit struct {
 	CheckpointInterval Duration `yaml:"checkpoint_interval"`
 }
 
+// Egress configures the forward proxy agents reach the network through.
+type Egress struct {
+	// Listen is the proxy's address ("off" serves no proxy). Plain HTTP
+	// (the proxy credentials travel in it), so loopback only.
+	Listen string `yaml:"listen"`
+	// Mode is enforce (the default) or report: log what the allowlists
+	// would refuse, refuse nothing (private addresses stay refused).
+	Mode string `yaml:"mode"`
+	// Allow lists hosts every agent may reach: "api.github.com",
+	// "*.wikipedia.org", "export.arxiv.org:443" (no port: 80 and 443).
+	Allow []string `yaml:"allow"`
+	// AllowPrivate lists private ranges (CIDR) an admin allows, such as an
+	// internal API's network; metadata endpoints stay refused.
+	AllowPrivate []string `yaml:"allow_private"`
+}
+
+// EgressPolicy is a profile's own allowlist, on top of egress.allow.
+type EgressPolicy struct {
+	Allow []string `yaml:"allow"`
+}
+
 // Approvals tunes the tool plane's human approvals.
 type Approvals struct {
 	// TTL is how long an approval waits for a human (expired = denied), and
@@ -92,9 +115,10 @@ type Approvals struct {
 // Profile is a named set of policies an agent is created with. The
 // tool, model and network planes add their sections to it.
 type Profile struct {
-	Description string      `yaml:"description"`
-	LLM         *LLMLimits  `yaml:"llm"`   // model-plane limits; the global llm.limits if unset
-	Tools       *ToolPolicy `yaml:"tools"` // tool-plane policy; the built-in default if unset
+	Description string        `yaml:"description"`
+	LLM         *LLMLimits    `yaml:"llm"`    // model-plane limits; the global llm.limits if unset
+	Tools       *ToolPolicy   `yaml:"tools"`  // tool-plane policy; the built-in default if unset
+	Egress      *EgressPolicy `yaml:"egress"` // network-plane allowlist, on top of egress.allow
 }
 
 // Default returns the built-in configuration.
@@ -108,6 +132,7 @@ func Default() *Config {
 		LLM:    defaultLLM(),
 
 		Approvals: Approvals{TTL: Duration(10 * time.Minute), MaxWait: Duration(60 * time.Second)},
+		Egress:    Egress{Listen: "127.0.0.1:8701", Mode: "enforce"},
 	}
 }
 

@@ -202,7 +202,7 @@ func (s *server) tryStart() error {
 		s.t.Fatal(err)
 	}
 	fmt.Fprintf(logf, "=== start %d\n", s.starts)
-	cmd := exec.Command(s.bin, "serve", "--data", s.dir, "--listen", s.addr, "--allow-root")
+	cmd := exec.Command(s.bin, "serve", "--data", s.dir, "--listen", s.addr, "--egress-listen", "off", "--allow-root")
 	cmd.Dir, cmd.Env = s.root, s.env()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// If the test binary itself dies, take the server with it.

@@ -28,6 +28,7 @@ import (
 // Server is a running Warden.
 type Server struct {
 	URL        string
+	EgressURL  string // the egress proxy, "http://127.0.0.1:port" ("" if off)
 	Dir        string // the data folder
 	MasterKey  string // base64, as WARDEN_MASTER_KEY
 	AdminToken string
@@ -50,6 +51,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg := config.Default()
 	cfg.Data = filepath.Join(t.TempDir(), "data")
 	cfg.Listen = "127.0.0.1:0"
+	cfg.Egress.Listen = "127.0.0.1:0"
 	cfg.Log.Level = "warn"
 	for _, o := range opts {
 		o(cfg)
@@ -84,12 +86,22 @@ func (s *Server) start() {
 		a.Close(context.Background())
 		s.t.Fatalf("wardentest: listen: %v", err)
 	}
-	// Keep the port across restarts so clients stay valid.
+	// Keep the ports across restarts so clients stay valid.
 	s.Config.Listen = ln.Addr().String()
 	s.URL = "http://" + ln.Addr().String()
+	var eln net.Listener
+	if app.EgressEnabled(s.Config) {
+		if eln, err = net.Listen("tcp", s.Config.Egress.Listen); err != nil {
+			ln.Close()
+			a.Close(context.Background())
+			s.t.Fatalf("wardentest: egress listen: %v", err)
+		}
+		s.Config.Egress.Listen = eln.Addr().String()
+		s.EgressURL = "http://" + eln.Addr().String()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.app, s.cancel, s.done = a, cancel, make(chan error, 1)
-	go func() { s.done <- a.Serve(ctx, ln) }()
+	go func() { s.done <- a.ServeAll(ctx, ln, eln) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(s.URL + "/healthz")

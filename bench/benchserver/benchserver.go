@@ -72,7 +72,7 @@ func Start(o Options) (*Server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(o.Bin, "serve", "--data", data, "--listen", addr, "--allow-root", "--config", cfg)
+	cmd := exec.Command(o.Bin, "serve", "--data", data, "--listen", addr, "--egress-listen", "off", "--allow-root", "--config", cfg)
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -281,7 +281,7 @@ func startServer(bin, dir string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:"+port, "--allow-root")
+	cmd := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:"+port, "--egress-listen", "off", "--allow-root")
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

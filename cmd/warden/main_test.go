@@ -78,6 +78,13 @@ func TestServeRefusesNonLoopbackWithoutTLS(t *testing.T) {
 	}
 }
 
+func TestServeRefusesANonLoopbackEgressProxy(t *testing.T) {
+	code, _, errs := newCLI(t, nil).run("", "serve", "--data", filepath.Join(t.TempDir(), "d"), "--listen", "127.0.0.1:0", "--egress-listen", "0.0.0.0:8701")
+	if code != 2 || !strings.Contains(errs, "egress.listen") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
 func TestServeRefusesRootAsARealProcess(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs uid 0 to observe the real refusal")

@@ -15,7 +15,7 @@ import (
 
 // serverFlags are the flags shared by serve and init.
 type serverFlags struct {
-	config, data, listen string
+	config, data, listen, egressListen string
 }
 
 func (f *serverFlags) register(cmd *cobra.Command, listen bool) {
@@ -23,6 +23,7 @@ func (f *serverFlags) register(cmd *cobra.Command, listen bool) {
 	cmd.Flags().StringVar(&f.data, "data", "", "data folder (env WARDEN_DATA; default ./warden-data)")
 	if listen {
 		cmd.Flags().StringVar(&f.listen, "listen", "", "API address (env WARDEN_LISTEN; default 127.0.0.1:8700)")
+		cmd.Flags().StringVar(&f.egressListen, "egress-listen", "", "egress proxy address, or off (env WARDEN_EGRESS_LISTEN; default 127.0.0.1:8701)")
 	}
 }
 
@@ -37,6 +38,9 @@ func (f *serverFlags) load(cmd *cobra.Command, e *env) (*config.Config, error) {
 	}
 	if cmd.Flags().Changed("listen") {
 		cfg.Listen = f.listen
+	}
+	if cmd.Flags().Changed("egress-listen") {
+		cfg.Egress.Listen = f.egressListen
 	}
 	return cfg, cfg.Validate()
 }
@@ -75,6 +79,12 @@ address without TLS, and refuses to run as root unless --allow-root.`,
 			if err := app.CheckListen(cfg.Listen, cfg.TLS.Enabled()); err != nil {
 				return &exitError{code: 2, err: err}
 			}
+			if app.EgressEnabled(cfg) {
+				// The proxy speaks plain HTTP, agents' tokens in it.
+				if err := app.CheckListen(cfg.Egress.Listen, false); err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("egress.listen: %w", err)}
+				}
+			}
 			if cfg.TLS.Enabled() {
 				// Fail on a bad certificate before touching the data folder.
 				if _, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile); err != nil {
@@ -102,8 +112,17 @@ address without TLS, and refuses to run as root unless --allow-root.`,
 			if a.BootstrapToken != "" {
 				printBootstrap(e, cfg.Data, addr, a.BootstrapToken)
 			}
+			var eln net.Listener
+			if app.EgressEnabled(cfg) {
+				if eln, err = net.Listen("tcp", cfg.Egress.Listen); err != nil {
+					ln.Close()
+					a.Close(cmd.Context())
+					return fmt.Errorf("egress listen: %w", err)
+				}
+				log.Info("egress proxy listening", "addr", "http://"+eln.Addr().String(), "mode", cfg.Egress.Mode)
+			}
 			log.Info("warden listening", "addr", addr, "data", cfg.Data, "master_key", a.KeySource, "version", versionString())
-			return a.Serve(cmd.Context(), ln)
+			return a.ServeAll(cmd.Context(), ln, eln)
 		},
 	}
 	f.register(cmd, true)

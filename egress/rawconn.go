@@ -1,0 +1,6 @@
+package egress
+
+import "syscall"
+
+// syscallRawConn is the type net.Dialer.Control receives.
+type syscallRawConn = syscall.RawConn
