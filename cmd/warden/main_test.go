@@ -342,3 +342,20 @@ func TestKeysRotateReplacesTheDataDirKeyFile(t *testing.T) {
 	c.ok("init", "--data", dir) // opens with the new key
 	c.ok("audit", "verify", "--data", dir, "--require-master-key")
 }
+
+func TestEgressRulesCommand(t *testing.T) {
+	c := newCLI(t, nil)
+	code, out, errs := c.run("", "egress", "rules", "--uid", "1000")
+	if code != 0 || !strings.Contains(out, "meta skuid 1000 ip daddr 127.0.0.1 tcp dport 8700 accept") || !strings.Contains(out, "tcp dport 8701 accept") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, _ = c.run("", "egress", "rules", "--uid", "openclaw", "--format", "iptables")
+	if code != 0 || !strings.Contains(out, "iptables -A OUTPUT -m owner --uid-owner openclaw") {
+		t.Fatalf("iptables: exit %d, %q", code, out)
+	}
+	for _, args := range [][]string{{"egress", "rules"}, {"egress", "rules", "--uid", "1000", "--format", "pf"}, {"egress", "rules", "--uid", "a b"}} {
+		if code, _, errs := c.run("", args...); code != 2 || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a reason", args, code, errs)
+		}
+	}
+}
