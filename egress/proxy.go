@@ -330,18 +330,35 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, c *conn, addr net
 
 // splice copies both ways; when one direction ends, the other is given
 // the end too (half-close where possible) and the tunnel closes when both
-// are done or the connection is idle too long.
+// are done, or when no byte moved either way for IdleTimeout.
 func (p *Proxy) splice(down, up net.Conn, c *conn) {
+	var last atomic.Int64 // unix nanos of the last byte moved
+	last.Store(time.Now().UnixNano())
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(max(p.opts.IdleTimeout/4, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-t.C:
+				if now.Sub(time.Unix(0, last.Load())) >= p.opts.IdleTimeout {
+					down.Close()
+					up.Close()
+					return
+				}
+			}
+		}
+	}()
 	var wg sync.WaitGroup
-	idle := &idleTimer{d: p.opts.IdleTimeout, conns: []net.Conn{down, up}}
-	idle.touch()
 	cp := func(dst, src net.Conn, n *atomic.Int64) {
 		defer wg.Done()
-		buf := make([]byte, 32<<10)
+		buf := make([]byte, 256<<10)
 		for {
 			k, err := src.Read(buf)
 			if k > 0 {
-				idle.touch()
+				last.Store(time.Now().UnixNano())
 				if _, werr := dst.Write(buf[:k]); werr != nil {
 					break
 				}
@@ -361,37 +378,7 @@ func (p *Proxy) splice(down, up net.Conn, c *conn) {
 	go cp(up, down, &c.up)
 	go cp(down, up, &c.down)
 	wg.Wait()
-	idle.stop()
-}
-
-// idleTimer closes connections that saw no byte for d.
-type idleTimer struct {
-	d     time.Duration
-	conns []net.Conn
-	mu    sync.Mutex
-	t     *time.Timer
-}
-
-func (i *idleTimer) touch() {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if i.t == nil {
-		i.t = time.AfterFunc(i.d, func() {
-			for _, c := range i.conns {
-				c.Close()
-			}
-		})
-		return
-	}
-	i.t.Reset(i.d)
-}
-
-func (i *idleTimer) stop() {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if i.t != nil {
-		i.t.Stop()
-	}
+	close(stop)
 }
 
 // hopHeaders are the connection's own, never forwarded.

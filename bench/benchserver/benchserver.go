@@ -26,6 +26,8 @@ type Options struct {
 	Env    []string // added to the environment
 	// Profile is the profile of the agent created for the benchmark.
 	Profile string
+	// Egress serves the egress proxy too (on a free port).
+	Egress bool
 }
 
 // Server is a running warden with one agent.
@@ -35,6 +37,8 @@ type Server struct {
 	Addr string
 	// Agent is the token of the benchmark's agent.
 	Agent string
+	// EgressAddr is the proxy's host:port, when Options.Egress.
+	EgressAddr string
 }
 
 // Build builds ./cmd/warden into dir and returns the binary's path.
@@ -66,19 +70,26 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(o.Bin, "serve", "--data", data, "--listen", addr, "--egress-listen", "off", "--allow-root", "--config", cfg)
+	egressAddr := "off"
+	if o.Egress {
+		if egressAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	cmd := exec.Command(o.Bin, "serve", "--data", data, "--listen", addr, "--egress-listen", egressAddr, "--allow-root", "--config", cfg)
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	s := &Server{cmd: cmd, Addr: "http://" + addr}
+	if o.Egress {
+		s.EgressAddr = egressAddr
+	}
 	profile := o.Profile
 	if profile == "" {
 		profile = warden.DefaultProfile
@@ -98,6 +109,15 @@ func Start(o Options) (*Server, error) {
 	}
 	s.Stop()
 	return nil, fmt.Errorf("warden did not start")
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // Stop shuts the server down gracefully and waits for it.
