@@ -175,4 +175,3 @@ func check(err error) {
 		os.Exit(2)
 	}
 }
-
