@@ -21,6 +21,9 @@ var metadata = []netip.Prefix{
 	netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud
 	netip.MustParsePrefix("192.0.0.192/32"),     // Oracle Cloud
 	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS IMDS over IPv6
+	netip.MustParsePrefix("169.254.170.23/32"),  // Amazon EKS Pod Identity Agent
+	netip.MustParsePrefix("fd00:ec2::23/128"),   // the same over IPv6
+	netip.MustParsePrefix("fd20:ce::254/128"),   // Google Compute Engine metadata over IPv6
 }
 
 // nat64 is the well-known NAT64 prefix: its addresses stand for the IPv4
