@@ -22,6 +22,7 @@ import (
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/toolcall"
+	"github.com/wardenhq/warden/urlimport"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -38,6 +39,8 @@ type Config struct {
 	// Tools decides tool calls and keeps approvals; nil: the tool plane's
 	// routes are not served.
 	Tools *toolcall.Service
+	// Imports fetches URLs into workspaces; nil: the route is not served.
+	Imports *urlimport.Service
 	// Console serves the admin console under /console/ (it authenticates
 	// with its own sessions and sets its own headers); nil: not served.
 	Console http.Handler
@@ -53,6 +56,7 @@ type Server struct {
 	model   http.Handler
 	tools   *toolcall.Service
 	console http.Handler
+	imports *urlimport.Service
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -62,7 +66,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -106,6 +110,11 @@ func (s *Server) routes() {
 	}
 
 	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
+
+	if s.imports != nil {
+		m.Handle("POST /api/v1/workspaces/{ws}/imports", s.auth(s.startImport))
+		m.Handle("GET /api/v1/workspaces/{ws}/imports/{id}", s.auth(s.getImport))
+	}
 
 	if s.tools != nil {
 		m.Handle("POST /api/v1/decide", s.auth(s.decideTool))

@@ -84,3 +84,24 @@ type ToolResult struct {
 	ResultBytes  int64  `json:"result_bytes,omitempty"`
 	ResultSHA256 string `json:"result_sha256,omitempty"`
 }
+
+// ImportRequest asks Warden to fetch a URL into a workspace file.
+type ImportRequest struct {
+	URL  string `json:"url"`
+	Path string `json:"path"`
+}
+
+// Import is a URL import and where it stands.
+type Import struct {
+	ID        string     `json:"id"`
+	Workspace string     `json:"workspace"`
+	Path      string     `json:"path"`
+	Source    string     `json:"source"` // the URL fetched, without query or credentials
+	By        string     `json:"by"`
+	Status    string     `json:"status"` // running, done, failed
+	Error     string     `json:"error,omitempty"`
+	Bytes     int64      `json:"bytes"`
+	Version   int        `json:"version,omitempty"`
+	Started   time.Time  `json:"started"`
+	Finished  *time.Time `json:"finished,omitempty"`
+}

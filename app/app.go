@@ -28,6 +28,7 @@ import (
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/toolcall"
+	"github.com/wardenhq/warden/urlimport"
 	"github.com/wardenhq/warden/web"
 	"github.com/wardenhq/warden/workspace"
 )
@@ -56,6 +57,8 @@ type App struct {
 	notifier *toolcall.Notifier
 	// egress is the forward proxy; nil if egress.listen is off.
 	egress *egress.Proxy
+	// imports fetches URLs into workspaces through the egress guard.
+	imports *urlimport.Service
 
 	// BootstrapToken is the first admin's token, set only on the start that
 	// initialised the data folder. Show it once.
@@ -88,6 +91,10 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		return nil, err
 	}
 	egressPol, guard, err := egressPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := importRoots(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -164,12 +171,13 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.imports = urlimport.New(ws, egress.NewFetcher(egress.FetcherOptions{Policy: egressPol, Guard: guard, RootCAs: roots}), a.audit, urlimport.Options{Logger: a.log})
 	if EgressEnabled(cfg) {
 		a.egress = egress.New(egress.Options{Auth: a.ids, Audit: a.audit, Policy: egressPol, Guard: guard, Logger: a.log})
 	}
 	console := web.New(web.Options{Identity: a.ids, Tools: tools, Audit: a.audit, Logger: a.log})
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
-		Model: model, Tools: tools, Console: console})
+		Model: model, Tools: tools, Console: console, Imports: a.imports})
 	return a, nil
 }
 
@@ -262,6 +270,10 @@ func (a *App) close(ctx context.Context) error {
 	if a.ids != nil {
 		a.ids.Close() // its last summaries go to the audit log
 		a.ids = nil
+	}
+	if a.imports != nil {
+		a.imports.Close() // running imports fail, write nothing, and are recorded
+		a.imports = nil
 	}
 	if a.audit != nil {
 		errs = append(errs, a.audit.Close(ctx))

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/netip"
+	"os"
 
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/egress"
@@ -35,4 +37,23 @@ func egressPolicy(cfg *config.Config) (*egress.Policy, *egress.Guard, error) {
 		private = append(private, p.Masked())
 	}
 	return pol, egress.NewGuard(private), nil
+}
+
+// importRoots is the system's certificate pool plus egress.ca_file.
+func importRoots(cfg *config.Config) (*x509.CertPool, error) {
+	if cfg.Egress.CAFile == "" {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	pem, err := os.ReadFile(cfg.Egress.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("egress.ca_file: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("egress.ca_file: %s holds no PEM certificate", cfg.Egress.CAFile)
+	}
+	return pool, nil
 }

@@ -90,6 +90,9 @@ type Egress struct {
 	// AllowPrivate lists private ranges (CIDR) an admin allows, such as an
 	// internal API's network; metadata endpoints stay refused.
 	AllowPrivate []string `yaml:"allow_private"`
+	// CAFile is a PEM bundle of extra certificate authorities URL imports
+	// trust (a private CA); "" trusts the system's only.
+	CAFile string `yaml:"ca_file"`
 }
 
 // EgressPolicy is a profile's own allowlist, on top of egress.allow.
