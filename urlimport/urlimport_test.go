@@ -211,4 +211,3 @@ func TestImportsRefusedUpFront(t *testing.T) {
 }
 
 func port(s *httptest.Server) string { _, p, _ := net.SplitHostPort(host(s)); return p }
-
