@@ -20,15 +20,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/stripe/smokescreen/pkg/smokescreen"
-	"github.com/stripe/smokescreen/pkg/smokescreen/conntrack"
 
 	"github.com/wardenhq/warden/bench/benchserver"
 )
@@ -73,17 +71,30 @@ func main() {
 	check(err)
 	defer w.Stop()
 
-	// Smokescreen, in process, allowing loopback.
-	sc := smokescreen.NewConfig()
-	check(sc.SetAllowRanges([]string{"127.0.0.0/8"}))
-	sc.ConnTracker = conntrack.NewTracker(sc.IdleTimeout, sc.MetricsClient, sc.Log, atomic.Value{}, nil)
-	sc.RoleFromRequest = func(*http.Request) (string, error) { return "bench", nil }
+	// Smokescreen, built from the module proxy and run as its own process
+	// like Warden, allowing loopback.
+	smoke := filepath.Join(dir, "smokescreen")
+	if out, err := exec.Command("go", "build", "-o", smoke, "github.com/stripe/smokescreen").CombinedOutput(); err != nil {
+		check(fmt.Errorf("build smokescreen: %v\n%s", err, out))
+	}
 	sln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
-	go http.Serve(sln, smokescreen.BuildProxy(sc))
+	sport := strconv.Itoa(sln.Addr().(*net.TCPAddr).Port)
+	sln.Close()
+	sc := exec.Command(smoke, "--listen-ip", "127.0.0.1", "--listen-port", sport, "--allow-range", "127.0.0.0/8")
+	sc.Stdout, sc.Stderr = io.Discard, io.Discard
+	check(sc.Start())
+	defer sc.Process.Kill()
+	for range 100 {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+sport); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	wardenURL := &url.URL{Scheme: "http", Host: w.EgressAddr, User: url.UserPassword("bench", w.Agent)}
-	smokeURL := &url.URL{Scheme: "http", Host: sln.Addr().String()}
+	smokeURL := &url.URL{Scheme: "http", Host: "127.0.0.1:" + sport}
 	sides := []struct {
 		name  string
 		proxy *url.URL
