@@ -249,7 +249,6 @@ type lazyBody struct {
 	open    func() (io.ReadCloser, int64, error)
 	started chan struct{}
 	once    sync.Once
-	mu      sync.Mutex
 	rc      io.ReadCloser
 	want    int64 // Content-Length, -1 if unknown
 	n       int64
