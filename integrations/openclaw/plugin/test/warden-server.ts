@@ -94,7 +94,7 @@ async function start(dir: string, policy: string): Promise<WardenServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = "";
-  const child: ChildProcess = spawn(bin, ["serve", "--data", data, "--listen", `127.0.0.1:${port}`, "--allow-root", "--config", cfg], {
+  const child: ChildProcess = spawn(bin, ["serve", "--data", data, "--listen", `127.0.0.1:${port}`, "--egress-listen", "off", "--allow-root", "--config", cfg], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
