@@ -33,6 +33,7 @@ type Tx interface {
 	FileTx
 	AuditTx
 	ApprovalTx
+	AlertTx
 }
 
 // MetaTx holds small install-wide values (install id, KEK generation).

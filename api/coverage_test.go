@@ -75,7 +75,7 @@ func TestEveryRequestIsOnTheRecord(t *testing.T) {
 		{"GET", "/api/v1/agents", ""},
 		{"GET", "/api/v1/agents/victim", ""},
 		{"POST", "/api/v1/agents/victim/lock", `{"note":"n"}`},
-		{"POST", "/api/v1/agents/victim/unlock", ""},
+		{"POST", "/api/v1/agents/victim/unlock", `{"note":"n"}`},
 		{"POST", "/api/v1/agents/victim/tokens", ""},
 		{"GET", "/api/v1/agents/victim/tokens", ""},
 		{"POST", "/api/v1/agents/victim/revoke", ""},
@@ -126,6 +126,7 @@ func TestEveryRequestIsOnTheRecord(t *testing.T) {
 		{"POST", "/api/v1/plugins/register", `{"plugin":`, 422},
 		{"POST", "/api/v1/tools/result", `{"tool":"read","result":"content"}`, 422},
 		{"POST", "/api/v1/workspaces/w/imports", `{"url":`, 422},
+		{"POST", "/api/v1/agents/victim/unlock", `{}`, 422},
 		{"POST", "/api/v1/workspaces/w/imports", `{"url":"http://169.254.169.254/","path":"m"}`, 403},
 		{"GET", "/api/v1/workspaces/w/imports/imp_unknown", "", 404},
 	}

@@ -347,7 +347,7 @@ var globalEndpoints = []globalEndpoint{
 	{"POST unlock another agent", adminOnly, func(f *fixture) request {
 		a := f.newAgent()
 		f.do("POST", "/api/v1/agents/"+a+"/lock", nil, 200)
-		return request{method: "POST", path: "/api/v1/agents/" + a + "/unlock"}
+		return request{method: "POST", path: "/api/v1/agents/" + a + "/unlock", body: []byte(`{"note":"rbac test"}`)}
 	}},
 	{"POST revoke another agent", adminOnly, func(f *fixture) request {
 		return request{method: "POST", path: "/api/v1/agents/" + f.newAgent() + "/revoke"}

@@ -20,6 +20,7 @@ import (
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
 	"github.com/wardenhq/warden/audit"
+	"github.com/wardenhq/warden/detect"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/toolcall"
 	"github.com/wardenhq/warden/urlimport"
@@ -39,6 +40,8 @@ type Config struct {
 	// Tools decides tool calls and keeps approvals; nil: the tool plane's
 	// routes are not served.
 	Tools *toolcall.Service
+	// Alerts serves detection's alerts; nil: the routes are not served.
+	Alerts *detect.Alerts
 	// Imports fetches URLs into workspaces; nil: the route is not served.
 	Imports *urlimport.Service
 	// Console serves the admin console under /console/ (it authenticates
@@ -57,6 +60,7 @@ type Server struct {
 	tools   *toolcall.Service
 	console http.Handler
 	imports *urlimport.Service
+	alerts  *detect.Alerts
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -66,7 +70,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, alerts: c.Alerts, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -111,6 +115,12 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
 
+	if s.alerts != nil {
+		m.Handle("GET /api/v1/alerts", s.auth(s.listAlerts))
+		m.Handle("GET /api/v1/alerts/{id}", s.auth(s.getAlert))
+		m.Handle("POST /api/v1/alerts/{id}/acknowledge", s.auth(s.updateAlert(warden.AlertAcknowledged)))
+		m.Handle("POST /api/v1/alerts/{id}/resolve", s.auth(s.updateAlert(warden.AlertResolved)))
+	}
 	if s.imports != nil {
 		m.Handle("POST /api/v1/workspaces/{ws}/imports", s.auth(s.startImport))
 		m.Handle("GET /api/v1/workspaces/{ws}/imports/{id}", s.auth(s.getImport))

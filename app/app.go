@@ -22,6 +22,7 @@ import (
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/blob"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/detect"
 	"github.com/wardenhq/warden/dlp"
 	"github.com/wardenhq/warden/egress"
 	"github.com/wardenhq/warden/identity"
@@ -59,6 +60,8 @@ type App struct {
 	egress *egress.Proxy
 	// imports fetches URLs into workspaces through the egress guard.
 	imports *urlimport.Service
+	// detector runs the detection rules over the audit stream.
+	detector *detect.Detector
 
 	// BootstrapToken is the first admin's token, set only on the start that
 	// initialised the data folder. Show it once.
@@ -95,6 +98,10 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		return nil, err
 	}
 	roots, err := importRoots(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := detect.Compile(cfg.Detect)
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +178,15 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.detector = detect.New(rules, a.store, a.keys, a.audit, a.ids, detect.Options{Logger: a.log})
+	a.audit.Subscribe(a.detector.Observe)
 	a.imports = urlimport.New(ws, egress.NewFetcher(egress.FetcherOptions{Policy: egressPol, Guard: guard, RootCAs: roots}), a.audit, urlimport.Options{Logger: a.log})
 	if EgressEnabled(cfg) {
 		a.egress = egress.New(egress.Options{Auth: a.ids, Audit: a.audit, Policy: egressPol, Guard: guard, Logger: a.log})
 	}
 	console := web.New(web.Options{Identity: a.ids, Tools: tools, Audit: a.audit, Logger: a.log})
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
-		Model: model, Tools: tools, Console: console, Imports: a.imports})
+		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: detect.NewAlerts(a.store, a.keys, a.audit)})
 	return a, nil
 }
 
@@ -274,6 +283,10 @@ func (a *App) close(ctx context.Context) error {
 	if a.imports != nil {
 		a.imports.Close() // running imports fail, write nothing, and are recorded
 		a.imports = nil
+	}
+	if a.detector != nil {
+		a.detector.Close() // what is queued is handled while the log is open
+		a.detector = nil
 	}
 	if a.audit != nil {
 		errs = append(errs, a.audit.Close(ctx))

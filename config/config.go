@@ -37,6 +37,10 @@ type Config struct {
 	Approvals Approvals `yaml:"approvals"`
 	// Egress is the network plane's forward proxy.
 	Egress Egress `yaml:"egress"`
+	// Detect overrides detection rules' defaults, by rule name.
+	Detect map[string]DetectRule `yaml:"detect"`
+	// Sinks stream the audit chain to SIEMs.
+	Sinks []Sink `yaml:"sinks"`
 
 	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
 	LLM       LLM                 `yaml:"llm"`
@@ -93,6 +97,34 @@ type Egress struct {
 	// CAFile is a PEM bundle of extra certificate authorities URL imports
 	// trust (a private CA); "" trusts the system's only.
 	CAFile string `yaml:"ca_file"`
+}
+
+// DetectRule tunes one detection rule; zero fields keep its default.
+type DetectRule struct {
+	Threshold int      `yaml:"threshold"`
+	Window    Duration `yaml:"window"`
+	Action    string   `yaml:"action"` // record, alert or lock
+	Mode      string   `yaml:"mode"`   // enforce or shadow (record what it would do)
+	Line      int      `yaml:"-"`
+}
+
+// Sink is one destination of the audit stream.
+type Sink struct {
+	Name string `yaml:"name"` // names its cursor; default type and position ("webhook-0")
+	Type string `yaml:"type"` // webhook, file or syslog
+	// webhook: URL and the env var holding its whsec_ secret
+	URL       string `yaml:"url"`
+	SecretEnv string `yaml:"secret_env"`
+	// file: the JSON Lines file
+	Path string `yaml:"path"`
+	// syslog: tcp://host:port or tcp+tls://host:port
+	Address string `yaml:"address"`
+	CAFile  string `yaml:"ca_file"` // syslog over TLS: extra trust
+	// Actions keeps only these event actions ("file.*" prefixes too);
+	// none: every event.
+	Actions []string `yaml:"actions"`
+	// Decisions keeps only events with these effects (allow, deny, ask).
+	Decisions []string `yaml:"decisions"`
 }
 
 // EgressPolicy is a profile's own allowlist, on top of egress.allow.

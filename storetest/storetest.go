@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditAppendAndFilter", testAudit},
 		{"Checkpoints", testCheckpoints},
 		{"Approvals", testApprovals},
+		{"Alerts", testAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -228,7 +228,10 @@ func TestAdminCommandsAgainstARealServer(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "locked") {
 		t.Fatalf("locked agent: %d %q", code, errs)
 	}
-	c.ok("agent", "unlock", "researcher")
+	if code, _, errs := c.run("", "agent", "unlock", "researcher"); code != 2 || !strings.Contains(errs, "note") {
+		t.Fatalf("unlock without a note: exit %d, %q", code, errs)
+	}
+	c.ok("agent", "unlock", "researcher", "--note", "reviewed")
 	if out := c.ok("audit", "list", "--principal", "researcher"); !strings.Contains(out, "file.delete") || !strings.Contains(out, "deny (rbac.viewer)") {
 		t.Fatalf("audit list = %q", out)
 	}
