@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/hex"
 	"net/http"
 	"strconv"
 	"time"
@@ -64,11 +63,7 @@ func (s *Server) queryAudit(w http.ResponseWriter, r *http.Request, p *warden.Pr
 	}
 	out := apiv1.Events{Events: make([]apiv1.Event, 0, len(events))}
 	for _, e := range events {
-		out.Events = append(out.Events, apiv1.Event{
-			Seq: e.Seq, Time: e.Time, RequestID: e.RequestID, Principal: e.Principal, Kind: string(e.Kind), Action: e.Action,
-			Workspace: e.Workspace, Target: e.Target, Decision: e.Decision, Error: e.Error, Remote: e.Remote, Details: e.Details,
-			Hash: hex.EncodeToString(e.Hash),
-		})
+		out.Events = append(out.Events, apiv1.EventFrom(e))
 	}
 	if len(events) > 0 && len(events) == f.Limit {
 		out.Next = events[len(events)-1].Seq

@@ -4,6 +4,7 @@
 package apiv1
 
 import (
+	"encoding/hex"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -187,4 +188,13 @@ type Events struct {
 // Health answers /healthz. It says nothing else to unauthenticated callers.
 type Health struct {
 	Status string `json:"status"`
+}
+
+// EventFrom is an audit event as the API and the sinks show it.
+func EventFrom(e *warden.Event) Event {
+	return Event{
+		Seq: e.Seq, Time: e.Time, RequestID: e.RequestID, Principal: e.Principal, Kind: string(e.Kind), Action: e.Action,
+		Workspace: e.Workspace, Target: e.Target, Decision: e.Decision, Error: e.Error, Remote: e.Remote, Details: e.Details,
+		Hash: hex.EncodeToString(e.Hash),
+	}
 }

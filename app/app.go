@@ -28,6 +28,7 @@ import (
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/sink"
 	"github.com/wardenhq/warden/toolcall"
 	"github.com/wardenhq/warden/urlimport"
 	"github.com/wardenhq/warden/web"
@@ -62,6 +63,8 @@ type App struct {
 	imports *urlimport.Service
 	// detector runs the detection rules over the audit stream.
 	detector *detect.Detector
+	// sinks stream the audit chain to SIEMs.
+	sinks []*sink.Runner
 
 	// BootstrapToken is the first admin's token, set only on the start that
 	// initialised the data folder. Show it once.
@@ -105,6 +108,17 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	sinkNames, sinkDests, sinkFilters, err := destinations(cfg, opts.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && len(a.sinks) == 0 {
+			for _, d := range sinkDests {
+				d.Close()
+			}
+		}
+	}()
 	dir := cfg.Data
 	if err := ensureDataDir(dir); err != nil {
 		return nil, err
@@ -178,6 +192,11 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for i, d := range sinkDests {
+		r := sink.NewRunner(sinkNames[i], d, sinkFilters[i], a.store, a.audit, sink.Options{Logger: a.log})
+		a.audit.Subscribe(r.Observe)
+		a.sinks = append(a.sinks, r)
+	}
 	a.detector = detect.New(rules, a.store, a.keys, a.audit, a.ids, detect.Options{Logger: a.log})
 	a.audit.Subscribe(a.detector.Observe)
 	a.imports = urlimport.New(ws, egress.NewFetcher(egress.FetcherOptions{Policy: egressPol, Guard: guard, RootCAs: roots}), a.audit, urlimport.Options{Logger: a.log})
@@ -187,6 +206,9 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	console := web.New(web.Options{Identity: a.ids, Tools: tools, Audit: a.audit, Logger: a.log})
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
 		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: detect.NewAlerts(a.store, a.keys, a.audit)})
+	for _, r := range a.sinks {
+		r.Start()
+	}
 	return a, nil
 }
 
@@ -288,6 +310,11 @@ func (a *App) close(ctx context.Context) error {
 		a.detector.Close() // what is queued is handled while the log is open
 		a.detector = nil
 	}
+	for _, r := range a.sinks {
+		// Undelivered events stay after the sink's cursor, for the next start.
+		errs = append(errs, r.Close())
+	}
+	a.sinks = nil
 	if a.audit != nil {
 		errs = append(errs, a.audit.Close(ctx))
 		if a.notifier != nil {
