@@ -40,6 +40,8 @@ type Config struct {
 	// Tools decides tool calls and keeps approvals; nil: the tool plane's
 	// routes are not served.
 	Tools *toolcall.Service
+	// Metrics serves /metrics (Prometheus); nil: not served.
+	Metrics http.Handler
 	// Alerts serves detection's alerts; nil: the routes are not served.
 	Alerts *detect.Alerts
 	// Imports fetches URLs into workspaces; nil: the route is not served.
@@ -61,6 +63,7 @@ type Server struct {
 	console http.Handler
 	imports *urlimport.Service
 	alerts  *detect.Alerts
+	metrics http.Handler
 	mux     *http.ServeMux
 	ready   atomic.Bool
 }
@@ -70,7 +73,7 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, alerts: c.Alerts, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, alerts: c.Alerts, metrics: c.Metrics, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -115,6 +118,9 @@ func (s *Server) routes() {
 
 	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
 
+	if s.metrics != nil {
+		m.HandleFunc("GET /metrics", s.serveMetrics)
+	}
 	if s.alerts != nil {
 		m.Handle("GET /api/v1/alerts", s.auth(s.listAlerts))
 		m.Handle("GET /api/v1/alerts/{id}", s.auth(s.getAlert))

@@ -27,6 +27,7 @@ import (
 	"github.com/wardenhq/warden/egress"
 	"github.com/wardenhq/warden/identity"
 	"github.com/wardenhq/warden/keyring"
+	"github.com/wardenhq/warden/metrics"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/sink"
 	"github.com/wardenhq/warden/toolcall"
@@ -192,9 +193,12 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	mx := metrics.New()
+	a.audit.Subscribe(mx.Observe)
 	for i, d := range sinkDests {
 		r := sink.NewRunner(sinkNames[i], d, sinkFilters[i], a.store, a.audit, sink.Options{Logger: a.log})
 		a.audit.Subscribe(r.Observe)
+		mx.SinkLag(sinkNames[i], r.Delivered)
 		a.sinks = append(a.sinks, r)
 	}
 	a.detector = detect.New(rules, a.store, a.keys, a.audit, a.ids, detect.Options{Logger: a.log})
@@ -205,7 +209,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	}
 	console := web.New(web.Options{Identity: a.ids, Tools: tools, Audit: a.audit, Logger: a.log})
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
-		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: detect.NewAlerts(a.store, a.keys, a.audit)})
+		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: detect.NewAlerts(a.store, a.keys, a.audit), Metrics: mx.Handler()})
 	for _, r := range a.sinks {
 		r.Start()
 	}

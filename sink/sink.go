@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -85,6 +86,7 @@ type Runner struct {
 	once   sync.Once
 	start  sync.Once
 	began  bool
+	cursor atomic.Int64 // last delivered, for the lag metric
 }
 
 // NewRunner returns a runner; Start starts it.
@@ -151,7 +153,11 @@ func (r *Runner) Cursor(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// Delivered is the cursor as of the last delivery (0 before the first).
+func (r *Runner) Delivered() int64 { return r.cursor.Load() }
+
 func (r *Runner) setCursor(ctx context.Context, n int64) error {
+	r.cursor.Store(n)
 	return r.store.Update(ctx, func(tx warden.Tx) error {
 		return tx.SetMeta(r.cursorKey(), []byte(strconv.FormatInt(n, 10)))
 	})
@@ -173,6 +179,7 @@ func (r *Runner) run() {
 	defer close(r.done)
 	ctx := context.Background()
 	cursor, err := r.Cursor(ctx)
+	r.cursor.Store(cursor)
 	for err != nil {
 		r.opts.Logger.Error("sink: cannot read its cursor", "sink", r.name, "err", err)
 		if !r.sleep(5 * time.Second) {
