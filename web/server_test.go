@@ -3,11 +3,15 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"regexp"
+	"time"
 	"strings"
 	"testing"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/client"
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/wardentest"
 	"github.com/wardenhq/warden/web"
 )
@@ -71,5 +75,45 @@ func TestAgentCannotSignIn(t *testing.T) {
 	evs, err := srv.Admin.Audit(context.Background(), client.AuditQuery{Action: "console.login"})
 	if err != nil || len(evs.Events) != 1 || evs.Events[0].Principal != "bot" || evs.Events[0].Decision.Effect != warden.Deny {
 		t.Fatalf("console.login events = %+v, %v; want bot's refused sign-in", evs, err)
+	}
+}
+
+// The alerts page shows what detection raised, with the events behind it,
+// and an admin resolves it there.
+func TestAlertsPageShowsAndResolvesAlerts(t *testing.T) {
+	srv := wardentest.Start(t, func(c *config.Config) {
+		c.Detect = map[string]config.DetectRule{"mass_delete": {Threshold: 2, Action: "alert"}}
+	})
+	srv.CreateWorkspace("w", "internal")
+	bot := srv.Agent("bot", "w:editor")
+	for _, f := range []string{"a", "b"} {
+		srv.Do("PUT", "/api/v1/workspaces/w/files/"+f, bot, []byte("x"))
+		srv.Do("DELETE", "/api/v1/workspaces/w/files/"+f, bot, nil)
+	}
+	b := newBrowser(t, srv.URL)
+	b.signIn(srv.AdminToken)
+	var page answer
+	for range 200 {
+		if page = b.get("/console/alerts"); strings.Contains(page.body, "mass_delete") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if page.status != 200 || !strings.Contains(page.body, "mass_delete") || !strings.Contains(page.body, "bot") {
+		t.Fatalf("alerts page: %d\n%s", page.status, page.body)
+	}
+	m := regexp.MustCompile(`id="alert-(alt_[0-9a-f]+)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no alert id in the page:\n%s", page.body)
+	}
+	a := b.post("/console/alerts/"+m[1]+"/resolve", url.Values{"csrf": {csrfOf(t, page)}, "note": {"checked"}})
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("resolve: %d\n%s", a.status, a.body)
+	}
+	if all := b.get("/console/alerts?status=all"); !strings.Contains(all.body, "resolved") || !strings.Contains(all.body, "admin: checked") {
+		t.Fatalf("after resolving:\n%s", all.body)
+	}
+	if open := b.get("/console/alerts"); !strings.Contains(open.body, "No open alerts") {
+		t.Fatalf("open alerts after resolving:\n%s", open.body)
 	}
 }

@@ -51,6 +51,8 @@ type Approvals interface {
 type Options struct {
 	Identity Authenticator
 	Tools    Approvals
+	// Alerts serves the alerts page; nil leaves it out.
+	Alerts AlertService
 	// Audit records sign-ins and sign-outs (the approvals service records
 	// what is done with them); nil records nothing.
 	Audit  Recorder
@@ -87,6 +89,7 @@ const (
 // Handler serves the console under /console/.
 type Handler struct {
 	ids      Authenticator
+	alerts   AlertService
 	audit    Recorder
 	tools    Approvals
 	log      *slog.Logger
@@ -110,7 +113,7 @@ func New(o Options) *Handler {
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 10_000
 	}
-	h := &Handler{ids: o.Identity, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
+	h := &Handler{ids: o.Identity, alerts: o.Alerts, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
 		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux()}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
@@ -127,6 +130,9 @@ func New(o Options) *Handler {
 	m.HandleFunc("GET /console/approvals", h.approvals)
 	m.HandleFunc("POST /console/approvals/{id}/approve", h.decide(true))
 	m.HandleFunc("POST /console/approvals/{id}/deny", h.decide(false))
+	m.HandleFunc("GET /console/alerts", h.alertsPage)
+	m.HandleFunc("POST /console/alerts/{id}/acknowledge", h.updateAlert(warden.AlertAcknowledged))
+	m.HandleFunc("POST /console/alerts/{id}/resolve", h.updateAlert(warden.AlertResolved))
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, http.StatusNotFound, "Not found", "There is no such page in the console.")
 	})
@@ -162,6 +168,8 @@ type page struct {
 	Filter    string // "pending" or "all"
 	Approvals []approvalView
 	CanDecide bool
+	// alerts page
+	Alerts []alertView
 }
 
 // approvalView is one approval as the page shows it.
@@ -174,7 +182,7 @@ type approvalView struct {
 func parsePages() map[string]*template.Template {
 	base := template.Must(template.ParseFS(assets, "templates/layout.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "approvals", "error"} {
+	for _, name := range []string{"login", "approvals", "alerts", "error"} {
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(assets, "templates/"+name+".html"))
 	}
 	return pages
