@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"time"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/client"
