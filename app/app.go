@@ -114,7 +114,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		return nil, err
 	}
 	defer func() {
-		if err != nil && len(a.sinks) == 0 {
+		if err != nil && len(opened.sinks) == 0 {
 			for _, d := range sinkDests {
 				d.Close()
 			}

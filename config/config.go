@@ -104,7 +104,7 @@ type DetectRule struct {
 	Threshold int      `yaml:"threshold"`
 	Window    Duration `yaml:"window"`
 	Action    string   `yaml:"action"` // record, alert or lock
-	Mode      string   `yaml:"mode"`   // enforce or shadow (record what it would do)
+	Mode      string   `yaml:"mode"`   // enforce, shadow (record what it would do) or off
 	Line      int      `yaml:"-"`
 }
 

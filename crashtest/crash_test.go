@@ -624,6 +624,11 @@ func TestKillDuringConcurrentUploads(t *testing.T) {
 	rng := newRand(t)
 	var rngMu sync.Mutex
 	s := newServer(t)
+	// Four agents overwriting files as fast as they can is what detection's
+	// mass_delete rule locks; this test is about crashes, not detection.
+	if err := os.WriteFile(filepath.Join(s.root, "warden.yaml"), []byte("detect: {mass_delete: {mode: off}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s.start()
 	s.setup()
 	led := newLedger()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -136,7 +137,7 @@ func (d *Detector) handle(ev *warden.Event) {
 			}
 			d.bound(d.seen)
 			d.seen[key] = true
-			d.fire(r, ev, []int64{ev.Seq}, fmt.Sprintf("%s %s for the first time", r.about, sub))
+			d.fire(r, ev, []int64{ev.Seq}, fmt.Sprintf("first connection to %s", sub))
 			continue
 		}
 		w := append(d.windows[key], hit{at: ev.Time, seq: ev.Seq})
@@ -174,18 +175,37 @@ func (d *Detector) bound(m map[string]bool) {
 	}
 }
 
+// boundWindows keeps the windows under MaxKeys: windows idle past every
+// rule's window go first, then the least recently touched half. A flood of
+// distinct keys from one agent cannot wipe another's recent counts.
 func (d *Detector) boundWindows() {
 	if len(d.windows) < d.opts.MaxKeys {
 		return
 	}
+	var longest time.Duration
+	for _, r := range d.rules {
+		longest = max(longest, r.Window)
+	}
 	now := d.opts.Now()
 	for k, w := range d.windows {
-		if len(w) == 0 || now.Sub(w[len(w)-1].at) > time.Hour {
+		if len(w) == 0 || now.Sub(w[len(w)-1].at) > longest {
 			delete(d.windows, k)
 		}
 	}
-	if len(d.windows) >= d.opts.MaxKeys {
-		clear(d.windows) // a flood of principals: start over rather than grow
+	if len(d.windows) < d.opts.MaxKeys {
+		return
+	}
+	type aged struct {
+		key  string
+		last time.Time
+	}
+	all := make([]aged, 0, len(d.windows))
+	for k, w := range d.windows {
+		all = append(all, aged{k, w[len(w)-1].at})
+	}
+	slices.SortFunc(all, func(a, b aged) int { return a.last.Compare(b.last) })
+	for _, a := range all[:len(all)/2] {
+		delete(d.windows, a.key)
 	}
 }
 
@@ -216,8 +236,11 @@ func (d *Detector) fire(r Rule, ev *warden.Event, seqs []int64, reason string) {
 	b, _ := json.Marshal(alertDetails{Reason: reason, Events: seqs, Shadow: r.Shadow})
 	a := &warden.AlertRecord{ID: id, Rule: r.Name, Principal: ev.Principal, Kind: ev.Kind, Severity: r.Severity, Action: string(act),
 		Status: warden.AlertOpen, CreatedAt: d.opts.Now().UTC(), Sealed: d.keys.SealMeta(b, sealContext(id))}
-	if r.Shadow {
+	switch {
+	case r.Shadow:
 		a.Action = string(act) + " (shadow)"
+	case act == Lock && ev.Kind != warden.KindAgent:
+		a.Action = string(Alert) // only agents are locked by detection
 	}
 	rec.Details["alert_id"] = id
 	rec.Action = "detect.alert"

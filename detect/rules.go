@@ -40,16 +40,41 @@ type Rule struct {
 	about string
 }
 
-// messageTools are tool names that send something out of the organisation.
-var messageWords = []string{"message", "email", "mail", "send", "post", "sms", "slack", "tweet"}
-
-func isMessageTool(tool string) bool {
-	for _, w := range messageWords {
-		if strings.Contains(tool, w) {
-			return true
-		}
+// isPermissionChange reports whether an action changes who may do what:
+// principals, their tokens and locks, grants, workspaces, approvals and
+// alerts. Reads and lists are not changes.
+func isPermissionChange(a string) bool {
+	switch a {
+	case "member.grant", "member.revoke", "workspace.create", "workspace.label",
+		"approval.approve", "approval.deny", "alert.acknowledge", "alert.resolve":
+		return true
+	}
+	noun, verb, _ := strings.Cut(a, ".")
+	if noun != "agent" && noun != "human" {
+		return false
+	}
+	switch verb {
+	case "create", "lock", "unlock", "revoke", "token.create":
+		return true
 	}
 	return false
+}
+
+// isMessageTool reports whether a tool's name says it sends something: a
+// word such as send, post, reply or message, and no word that says it only
+// reads (read_email, search_mail, list_messages do not send).
+func isMessageTool(tool string) bool {
+	words := strings.FieldsFunc(tool, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') })
+	sends := false
+	for _, w := range words {
+		switch w {
+		case "read", "get", "list", "search", "fetch", "query", "find", "show", "view":
+			return false
+		case "send", "post", "reply", "message", "sms", "tweet", "publish", "forward":
+			sends = true
+		}
+	}
+	return sends
 }
 
 // defaults returns the built-in rules.
@@ -77,9 +102,7 @@ func defaults() map[string]Rule {
 				if !agent(ev) {
 					return false, ""
 				}
-				a := ev.Action
-				return strings.HasPrefix(a, "workspace.member") || strings.HasPrefix(a, "agent.") || strings.HasPrefix(a, "human.") ||
-					a == "workspace.create" || a == "workspace.update" || strings.HasPrefix(a, "approval.approve") || strings.HasPrefix(a, "approval.deny"), ""
+				return isPermissionChange(ev.Action), ""
 			}},
 		{Name: "denial_burst", Threshold: 10, Window: time.Minute, Action: Alert, Severity: "medium",
 			about: "egress denials, DLP blocks or injection detections", match: func(ev *warden.Event) (bool, string) {
@@ -97,7 +120,7 @@ func defaults() map[string]Rule {
 				return false, ""
 			}},
 		{Name: "egress_first_seen", Threshold: 1, Window: 0, Action: Record, Severity: "low",
-			about: "a first connection to a destination", match: func(ev *warden.Event) (bool, string) {
+			about: "first connections", match: func(ev *warden.Event) (bool, string) {
 				if ev.Action != "egress.connect" || ev.Decision.Effect != warden.Allow || ev.Error != "" {
 					return false, ""
 				}
@@ -131,6 +154,16 @@ func unusualTool(ev *warden.Event) (bool, string) {
 	}
 	r := ev.Decision.Rule
 	return strings.HasSuffix(r, ".tools.deny") || r == "policy.unknown_profile", ""
+}
+
+// Names lists the built-in rules, sorted.
+func Names() []string {
+	var out []string
+	for n := range defaults() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Compile applies configuration to the built-in rules; an unknown rule or a
@@ -173,8 +206,11 @@ func Compile(cfg map[string]config.DetectRule) (map[string]Rule, error) {
 		case "", "enforce":
 		case "shadow":
 			r.Shadow = true
+		case "off":
+			delete(rules, name)
+			continue
 		default:
-			return nil, fmt.Errorf("detect.%s.mode: %q is not enforce or shadow", name, c.Mode)
+			return nil, fmt.Errorf("detect.%s.mode: %q is not enforce, shadow or off", name, c.Mode)
 		}
 		rules[name] = r
 	}

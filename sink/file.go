@@ -19,9 +19,20 @@ type File struct {
 
 // NewFile opens (creating, mode 0600) the file for appending.
 func NewFile(path string) (*File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("file sink: %w", err)
+	}
+	// A crash mid-write may have left a line without its end: close it, so
+	// that the next event (sent again) starts a line of its own.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			if _, err := f.Write([]byte("\n")); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("file sink: %w", err)
+			}
+		}
 	}
 	return &File{f: f}, nil
 }

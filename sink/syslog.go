@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -54,8 +55,12 @@ func NewSyslog(address string, roots *x509.CertPool) (*Syslog, error) {
 }
 
 func (s *Syslog) connect(ctx context.Context) error {
-	if s.conn != nil {
+	if s.conn != nil && s.alive() {
 		return nil
+	}
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
 	}
 	d := &net.Dialer{Timeout: 10 * time.Second}
 	var c net.Conn
@@ -72,6 +77,19 @@ func (s *Syslog) connect(ctx context.Context) error {
 	return nil
 }
 
+// alive reports whether the collector has not closed the connection: a
+// write into a socket the peer closed can still succeed once, and that
+// event would be lost. (Syslog over TCP has no acknowledgement, so a close
+// that races a write can still lose what was in flight.)
+func (s *Syslog) alive() bool {
+	s.conn.SetReadDeadline(time.Now().Add(time.Millisecond))
+	defer s.conn.SetReadDeadline(time.Time{})
+	var b [1]byte
+	_, err := s.conn.Read(b[:])
+	var ne net.Error
+	return err != nil && errors.As(err, &ne) && ne.Timeout()
+}
+
 // severity maps a decision to a syslog severity: denials are warnings,
 // detection's alerts are alerts, the rest informational.
 func severity(ev apiv1.Event) int {
@@ -83,6 +101,9 @@ func severity(ev apiv1.Event) int {
 	}
 	return 6
 }
+
+// rfc5424Time has at most six fraction digits, as RFC 5424 allows.
+const rfc5424Time = "2006-01-02T15:04:05.000000Z07:00"
 
 // Format returns one RFC 5424 message (without framing).
 func Format(host string, ev apiv1.Event) ([]byte, error) {
@@ -96,7 +117,7 @@ func Format(host string, ev apiv1.Event) ([]byte, error) {
 		msgid = "-"
 	}
 	return fmt.Appendf(nil, "<%d>1 %s %s warden - %s [warden@32473 seq=\"%d\"] %s",
-		facility*8+severity(ev), ev.Time.UTC().Format(time.RFC3339Nano), host, msgid, ev.Seq, body), nil
+		facility*8+severity(ev), ev.Time.UTC().Format(rfc5424Time), host, msgid, ev.Seq, body), nil
 }
 
 // Deliver writes the batch and flushes it; a broken connection is dropped

@@ -22,6 +22,7 @@ import (
 	"github.com/wardenhq/warden/app"
 	"github.com/wardenhq/warden/client"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/detect"
 	"github.com/wardenhq/warden/keyring"
 )
 
@@ -53,6 +54,13 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Egress.Listen = "127.0.0.1:0"
 	cfg.Log.Level = "warn"
+	// Detection would lock the agents of tests about other things (an RBAC
+	// matrix is a permission-change spree): it is off unless a test sets
+	// c.Detect, as the detection tests do.
+	cfg.Detect = map[string]config.DetectRule{}
+	for _, n := range detect.Names() {
+		cfg.Detect[n] = config.DetectRule{Mode: "off"}
+	}
 	for _, o := range opts {
 		o(cfg)
 	}
