@@ -109,7 +109,7 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	sinkNames, sinkDests, sinkFilters, err := destinations(cfg, opts.Getenv)
+	sinkNames, sinkDests, sinkFilters, sinkAttempts, err := destinations(cfg, opts.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -195,14 +195,17 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	}
 	mx := metrics.New()
 	a.audit.Subscribe(mx.Observe)
+	a.detector = detect.New(rules, a.store, a.keys, a.audit, a.ids, detect.Options{Logger: a.log})
+	a.audit.Subscribe(a.detector.Observe)
+	deadLetter := func(name string, seq int64, cause error) {
+		a.detector.Raise("sink_dead_letter", "high", fmt.Sprintf("sink %s gave up on event %d: %v", name, seq, cause), []int64{seq})
+	}
 	for i, d := range sinkDests {
-		r := sink.NewRunner(sinkNames[i], d, sinkFilters[i], a.store, a.audit, sink.Options{Logger: a.log})
+		r := sink.NewRunner(sinkNames[i], d, sinkFilters[i], a.store, a.audit, sink.Options{Logger: a.log, DeadLetter: deadLetter, MaxAttempts: sinkAttempts[i]})
 		a.audit.Subscribe(r.Observe)
 		mx.SinkLag(sinkNames[i], r.Delivered)
 		a.sinks = append(a.sinks, r)
 	}
-	a.detector = detect.New(rules, a.store, a.keys, a.audit, a.ids, detect.Options{Logger: a.log})
-	a.audit.Subscribe(a.detector.Observe)
 	a.imports = urlimport.New(ws, egress.NewFetcher(egress.FetcherOptions{Policy: egressPol, Guard: guard, RootCAs: roots}), a.audit, urlimport.Options{Logger: a.log})
 	if EgressEnabled(cfg) {
 		a.egress = egress.New(egress.Options{Auth: a.ids, Audit: a.audit, Policy: egressPol, Guard: guard, Logger: a.log})

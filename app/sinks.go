@@ -14,16 +14,17 @@ import (
 
 // destinations builds the configured sinks' destinations; a mistake stops
 // the start.
-func destinations(cfg *config.Config, getenv func(string) string) ([]string, []sink.Destination, []sink.Filter, error) {
+func destinations(cfg *config.Config, getenv func(string) string) ([]string, []sink.Destination, []sink.Filter, []int, error) {
 	var names []string
+	var attempts []int
 	var dests []sink.Destination
 	var filters []sink.Filter
 	seen := map[string]bool{}
-	fail := func(err error) ([]string, []sink.Destination, []sink.Filter, error) {
+	fail := func(err error) ([]string, []sink.Destination, []sink.Filter, []int, error) {
 		for _, d := range dests {
 			d.Close()
 		}
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	for i, s := range cfg.Sinks {
 		key := fmt.Sprintf("sinks[%d]", i)
@@ -84,7 +85,13 @@ func destinations(cfg *config.Config, getenv func(string) string) ([]string, []s
 				return fail(fmt.Errorf("%s.decisions: %q is not allow, deny or ask", key, dec))
 			}
 		}
-		names, dests, filters = append(names, name), append(dests, d), append(filters, f)
+		if f.MinSeverity, err = sink.ParseSeverity(s.MinSeverity); err != nil {
+			return fail(fmt.Errorf("%s.min_severity: %w", key, err))
+		}
+		if s.MaxAttempts < 0 {
+			return fail(fmt.Errorf("%s.max_attempts: cannot be negative", key))
+		}
+		names, dests, filters, attempts = append(names, name), append(dests, d), append(filters, f), append(attempts, s.MaxAttempts)
 	}
-	return names, dests, filters, nil
+	return names, dests, filters, attempts, nil
 }

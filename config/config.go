@@ -125,6 +125,13 @@ type Sink struct {
 	Actions []string `yaml:"actions"`
 	// Decisions keeps only events with these effects (allow, deny, ask).
 	Decisions []string `yaml:"decisions"`
+	// MinSeverity keeps events at or above: info (everything, the
+	// default), warning (refusals and detection), alert (detection's
+	// alerts and locks).
+	MinSeverity string `yaml:"min_severity"`
+	// MaxAttempts dead-letters an event after this many failed
+	// deliveries (default 30, about two hours).
+	MaxAttempts int `yaml:"max_attempts"`
 }
 
 // EgressPolicy is a profile's own allowlist, on top of egress.allow.

@@ -2,6 +2,7 @@ package sink_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -277,4 +278,37 @@ func TestConfigRefusesBadSinks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A sink that cannot deliver gives up on the event after max_attempts, and
+// that raises an alert; min_severity keeps only what matters.
+func TestDeadLetterRaisesAnAlert(t *testing.T) {
+	secret, key := newSecret(t, 32)
+	h := newHookReceiver(t, key, func(int, string) bool { return true }) // always fails
+	srv := loopback(t, h)
+	cfg := testConfig(t, config.Sink{Type: "webhook", URL: srv.URL + "/warden", SecretEnv: "SIEM_SECRET", MaxAttempts: 2, MinSeverity: "warning"})
+	a, url := startApp(t, cfg, map[string]string{"SIEM_SECRET": secret})
+	admin, err := client.New(url, a.BootstrapToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A refusal is a warning: it goes to the sink (and fails there).
+	if _, err := admin.Workspace(bg, "missing"); err == nil {
+		t.Fatal("reading a missing workspace succeeded")
+	}
+	waitFor(t, "a sink_dead_letter alert", func() bool {
+		r, err := admin.Do(bg, "GET", "/api/v1/alerts", nil, nil, -1)
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var out apiv1.Alerts
+		json.NewDecoder(r.Body).Decode(&out)
+		for _, al := range out.Alerts {
+			if al.Rule == "sink_dead_letter" && al.Principal == "warden" && len(al.Events) == 1 {
+				return true
+			}
+		}
+		return false
+	})
 }

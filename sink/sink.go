@@ -34,13 +34,51 @@ type Destination interface {
 	Close() error
 }
 
+// Severities of events, for filtering, most severe first (syslog's
+// numbering).
+const (
+	SeverityAlert   = 1 // detection's alerts and locks
+	SeverityWarning = 4 // refusals, failures, detection's records
+	SeverityInfo    = 6 // the rest
+)
+
+// Severity says how much an event matters to a SIEM.
+func Severity(ev *warden.Event) int {
+	switch {
+	case strings.HasPrefix(ev.Action, "detect.alert") || ev.Kind == warden.KindSystem && strings.HasSuffix(ev.Action, ".lock"):
+		return SeverityAlert
+	case ev.Decision.Effect == warden.Deny || ev.Error != "" || strings.HasPrefix(ev.Action, "detect.") || ev.Action == "sink.dead_letter":
+		return SeverityWarning
+	}
+	return SeverityInfo
+}
+
+// ParseSeverity reads info, warning or alert ("" is info).
+func ParseSeverity(s string) (int, error) {
+	switch strings.ToLower(s) {
+	case "", "info":
+		return SeverityInfo, nil
+	case "warning":
+		return SeverityWarning, nil
+	case "alert":
+		return SeverityAlert, nil
+	}
+	return 0, fmt.Errorf("severity %q: want info, warning or alert", s)
+}
+
 // Filter keeps the events a sink wants.
 type Filter struct {
 	Actions   []string // exact, or a prefix ending in "*"; none: all
 	Decisions []warden.Effect
+	// MinSeverity keeps events at least this severe (0 or SeverityInfo:
+	// all).
+	MinSeverity int
 }
 
 func (f Filter) keep(ev *warden.Event) bool {
+	if f.MinSeverity > 0 && Severity(ev) > f.MinSeverity {
+		return false
+	}
 	if len(f.Decisions) > 0 {
 		ok := false
 		for _, d := range f.Decisions {
@@ -69,7 +107,10 @@ type Options struct {
 	// MaxAttempts dead-letters an event after this many failed deliveries
 	// (default 30: about two hours with the default backoff).
 	MaxAttempts int
-	Logger      *slog.Logger
+	// DeadLetter, if set, is told about each event given up on (after it
+	// is on the record), to raise an alert.
+	DeadLetter func(sink string, seq int64, cause error)
+	Logger     *slog.Logger
 }
 
 // Runner feeds one destination from the audit chain.
@@ -271,6 +312,9 @@ func (r *Runner) deadLetter(ctx context.Context, ev apiv1.Event, cause error) {
 		Details:  map[string]any{"seq": ev.Seq, "action": ev.Action}}
 	if err := r.log.Record(ctx, rec); err != nil && !errors.Is(err, context.Canceled) {
 		r.opts.Logger.Error("sink: recording a dead letter failed", "sink", r.name, "err", err)
+	}
+	if r.opts.DeadLetter != nil {
+		r.opts.DeadLetter(r.name, ev.Seq, cause)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
 )
 
@@ -90,20 +91,13 @@ func (s *Syslog) alive() bool {
 	return err != nil && errors.As(err, &ne) && ne.Timeout()
 }
 
-// severity maps a decision to a syslog severity: denials are warnings,
-// detection's alerts are alerts, the rest informational.
-func severity(ev apiv1.Event) int {
-	switch {
-	case strings.HasPrefix(ev.Action, "detect.alert"):
-		return 1
-	case ev.Decision.Effect == "deny":
-		return 4
-	}
-	return 6
-}
-
 // rfc5424Time has at most six fraction digits, as RFC 5424 allows.
 const rfc5424Time = "2006-01-02T15:04:05.000000Z07:00"
+
+// severityOf is Severity for an event as the API shows it.
+func severityOf(ev apiv1.Event) int {
+	return Severity(&warden.Event{Action: ev.Action, Kind: warden.PrincipalKind(ev.Kind), Decision: ev.Decision, Error: ev.Error})
+}
 
 // Format returns one RFC 5424 message (without framing).
 func Format(host string, ev apiv1.Event) ([]byte, error) {
@@ -117,7 +111,7 @@ func Format(host string, ev apiv1.Event) ([]byte, error) {
 		msgid = "-"
 	}
 	return fmt.Appendf(nil, "<%d>1 %s %s warden - %s [warden@32473 seq=\"%d\"] %s",
-		facility*8+severity(ev), ev.Time.UTC().Format(rfc5424Time), host, msgid, ev.Seq, body), nil
+		facility*8+severityOf(ev), ev.Time.UTC().Format(rfc5424Time), host, msgid, ev.Seq, body), nil
 }
 
 // Deliver writes the batch and flushes it; a broken connection is dropped
