@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/detect"
+	"github.com/wardenhq/warden/identity"
 )
 
 // AlertService lists and updates detection alerts (*detect.Alerts).
@@ -18,11 +19,17 @@ type AlertService interface {
 	Update(ctx context.Context, p *warden.Principal, id string, to warden.AlertStatus, note string) (*detect.AlertView, error)
 }
 
+// Unlocker unlocks a principal (*identity.Service).
+type Unlocker interface {
+	Unlock(ctx context.Context, actor *warden.Principal, kind warden.PrincipalKind, name, note string) (*identity.Info, error)
+}
+
 // alertView is one alert as the page shows it.
 type alertView struct {
 	ID, Rule, Principal, Kind, Severity, Action, Status, Reason, Created, Updated, Note string
 	Events                                                                              string
 	Open, Acknowledged                                                                  bool
+	Locked                                                                              bool // the alert locked an agent
 }
 
 func (h *Handler) alertsPage(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +59,8 @@ func (h *Handler) alertsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		v := alertView{ID: a.ID, Rule: a.Rule, Principal: a.Principal, Kind: string(a.Kind), Severity: a.Severity, Action: a.Action,
 			Status: string(a.Status), Reason: a.Reason, Created: a.CreatedAt.Local().Format(time.DateTime), Note: a.Note,
-			Events: strings.Join(ev, ", "), Open: a.Status == warden.AlertOpen, Acknowledged: a.Status == warden.AlertAcknowledged}
+			Events: strings.Join(ev, ", "), Open: a.Status == warden.AlertOpen, Acknowledged: a.Status == warden.AlertAcknowledged,
+			Locked: a.Action == "lock" && a.Kind == warden.KindAgent}
 		if !a.UpdatedAt.IsZero() {
 			v.Updated = a.UpdatedAt.Local().Format(time.DateTime) + " by " + a.UpdatedBy
 		}
@@ -81,6 +89,24 @@ func (h *Handler) updateAlert(to warden.AlertStatus) http.HandlerFunc {
 	}
 }
 
+// unlockAgent handles the unlock form: an admin, with a note.
+func (h *Handler) unlockAgent(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.post(w, r)
+	if !ok {
+		return
+	}
+	if h.unlocker == nil {
+		h.failErr(w, r, s, warden.Errorf(warden.ENOTFOUND, "unlocking is not served"))
+		return
+	}
+	name := r.PathValue("name")
+	if _, err := h.unlocker.Unlock(r.Context(), s.user, warden.KindAgent, name, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
+		h.failErr(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/console/alerts?"+url.Values{"done": {"unlocked:" + name}}.Encode(), http.StatusSeeOther)
+}
+
 func alertFlash(done string) string {
 	verb, id, ok := strings.Cut(done, ":")
 	if !ok || id == "" || len(id) > 64 {
@@ -91,6 +117,8 @@ func alertFlash(done string) string {
 		return "Acknowledged " + id + "."
 	case warden.AlertResolved:
 		return "Resolved " + id + "."
+	case "unlocked":
+		return "Unlocked agent " + id + "."
 	}
 	return ""
 }

@@ -117,3 +117,41 @@ func TestAlertsPageShowsAndResolvesAlerts(t *testing.T) {
 		t.Fatalf("open alerts after resolving:\n%s", open.body)
 	}
 }
+
+// An agent a detection locked is unlocked from its alert, by an admin, with
+// a note; without one the console says a note is needed.
+func TestConsoleUnlocksAnAgentFromItsAlert(t *testing.T) {
+	srv := wardentest.Start(t, func(c *config.Config) {
+		c.Detect = map[string]config.DetectRule{"mass_delete": {Threshold: 2, Action: "lock"}}
+	})
+	srv.CreateWorkspace("w", "internal")
+	bot := srv.Agent("bot", "w:editor")
+	for _, f := range []string{"a", "b", "c"} {
+		srv.Do("PUT", "/api/v1/workspaces/w/files/"+f, bot, []byte("x"))
+		srv.Do("DELETE", "/api/v1/workspaces/w/files/"+f, bot, nil)
+	}
+	b := newBrowser(t, srv.URL)
+	b.signIn(srv.AdminToken)
+	var page answer
+	for range 200 {
+		if page = b.get("/console/alerts"); strings.Contains(page.body, "Unlock bot") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(page.body, "Unlock bot") {
+		t.Fatalf("no unlock form:\n%s", page.body)
+	}
+	if r := srv.Do("GET", "/api/v1/workspaces/w/files", bot, nil); r.Status != 423 {
+		t.Fatalf("bot before unlock: %d", r.Status)
+	}
+	if a := b.post("/console/agents/bot/unlock", url.Values{"csrf": {csrfOf(t, page)}}); a.status != http.StatusUnprocessableEntity {
+		t.Fatalf("unlock without a note: %d\n%s", a.status, a.body)
+	}
+	if a := b.post("/console/agents/bot/unlock", url.Values{"csrf": {csrfOf(t, page)}, "note": {"reviewed"}}); a.status != http.StatusSeeOther {
+		t.Fatalf("unlock: %d\n%s", a.status, a.body)
+	}
+	if r := srv.Do("GET", "/api/v1/workspaces/w/files", bot, nil); r.Status != 200 {
+		t.Fatalf("bot after unlock: %d %s", r.Status, r.Body)
+	}
+}

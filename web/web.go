@@ -53,6 +53,8 @@ type Options struct {
 	Tools    Approvals
 	// Alerts serves the alerts page; nil leaves it out.
 	Alerts AlertService
+	// Unlocker lets admins unlock an agent a detection locked.
+	Unlocker Unlocker
 	// Audit records sign-ins and sign-outs (the approvals service records
 	// what is done with them); nil records nothing.
 	Audit  Recorder
@@ -90,6 +92,7 @@ const (
 type Handler struct {
 	ids      Authenticator
 	alerts   AlertService
+	unlocker Unlocker
 	audit    Recorder
 	tools    Approvals
 	log      *slog.Logger
@@ -113,7 +116,7 @@ func New(o Options) *Handler {
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 10_000
 	}
-	h := &Handler{ids: o.Identity, alerts: o.Alerts, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
+	h := &Handler{ids: o.Identity, alerts: o.Alerts, unlocker: o.Unlocker, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
 		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux()}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
@@ -133,6 +136,7 @@ func New(o Options) *Handler {
 	m.HandleFunc("GET /console/alerts", h.alertsPage)
 	m.HandleFunc("POST /console/alerts/{id}/acknowledge", h.updateAlert(warden.AlertAcknowledged))
 	m.HandleFunc("POST /console/alerts/{id}/resolve", h.updateAlert(warden.AlertResolved))
+	m.HandleFunc("POST /console/agents/{name}/unlock", h.unlockAgent)
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, http.StatusNotFound, "Not found", "There is no such page in the console.")
 	})
