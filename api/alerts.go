@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/apiv1"
@@ -23,18 +22,9 @@ func alertOut(a *detect.AlertView) apiv1.Alert {
 }
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
-	q := r.URL.Query()
-	status := q.Get("status")
-	if status == "all" {
-		status = ""
-	}
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return warden.Errorf(warden.EINVALID, "limit must be a positive number")
-		}
-		limit = n
+	status, limit, err := listQuery(r, "")
+	if err != nil {
+		return err
 	}
 	list, err := s.alerts.List(r.Context(), p, warden.AlertStatus(status), limit)
 	if err != nil {

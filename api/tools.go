@@ -54,20 +54,9 @@ func approvalOut(a *toolcall.Approval) apiv1.Approval {
 }
 
 func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, p *warden.Principal) error {
-	q := r.URL.Query()
-	status := q.Get("status")
-	if !q.Has("status") {
-		status = string(warden.ApprovalPending)
-	} else if status == "all" {
-		status = ""
-	}
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return warden.Errorf(warden.EINVALID, "limit must be a positive number")
-		}
-		limit = n
+	status, limit, err := listQuery(r, string(warden.ApprovalPending))
+	if err != nil {
+		return err
 	}
 	list, err := s.tools.List(r.Context(), p, warden.ApprovalStatus(status), limit)
 	if err != nil {
@@ -157,4 +146,25 @@ func (s *Server) toolResult(w http.ResponseWriter, r *http.Request, p *warden.Pr
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// listQuery reads ?status= (def when absent, "" for "all") and ?limit=
+// (0 when absent) of a list endpoint.
+func listQuery(r *http.Request, def string) (string, int, error) {
+	q := r.URL.Query()
+	status := q.Get("status")
+	if !q.Has("status") {
+		status = def
+	} else if status == "all" {
+		status = ""
+	}
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return "", 0, warden.Errorf(warden.EINVALID, "limit must be a positive number")
+		}
+		limit = n
+	}
+	return status, limit, nil
 }
