@@ -209,6 +209,13 @@ func (d *Detector) boundWindows() {
 	}
 }
 
+// Raise records an alert that did not come from a rule over the stream:
+// Warden's own trouble, such as a sink that gave up on an event.
+func (d *Detector) Raise(rule, severity, reason string, seqs []int64) {
+	r := Rule{Name: rule, Action: Alert, Severity: severity}
+	d.fire(r, &warden.Event{Principal: "warden", Kind: warden.KindSystem}, seqs, reason)
+}
+
 // alertDetails is the sealed part of an alert.
 type alertDetails struct {
 	Reason string  `json:"reason"`
