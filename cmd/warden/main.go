@@ -81,7 +81,7 @@ func newRoot(e *env) *cobra.Command {
 		serveCmd(e), initCmd(e), versionCmd(e),
 		keysCmd(e), auditCmd(e),
 		whoamiCmd(e), workspaceCmd(e), principalCmd(e, "agent"), principalCmd(e, "human"), filesCmd(e),
-		approvalsCmd(e), egressCmd(e), redactCmd(e), scanCmd(e),
+		approvalsCmd(e), egressCmd(e), openclawCmd(e), redactCmd(e), scanCmd(e),
 		policyCmd(e),
 	)
 	return root

@@ -1,0 +1,231 @@
+// Package scan vets what agents install: OpenClaw skills (their SKILL.md and
+// every file, read, never run). Each rule has an id, a severity and the
+// evidence (file, line, snippet); the findings give a verdict — allow, warn
+// or block. This is the first part of the supply-chain issue: the rules
+// below, the walker's bounds, and OpenClaw's install-policy protocol
+// (installpolicy.go); archives, the labelled corpus, secrets in git
+// history and dependencies come next.
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Severities, as OpenClaw's install policy names them.
+const (
+	Info     = "info"
+	Warn     = "warn"
+	Critical = "critical"
+)
+
+// Verdicts.
+const (
+	Allow = "allow"
+	Block = "block"
+)
+
+// Finding is one thing a rule found.
+type Finding struct {
+	RuleID   string `json:"ruleId"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Report is a scan's findings and verdict.
+type Report struct {
+	Target   string    `json:"target"`
+	Files    int       `json:"files"`
+	Skipped  []string  `json:"skipped,omitempty"` // files not read, and why
+	Findings []Finding `json:"findings"`
+	Verdict  string    `json:"verdict"` // allow, warn, block
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// Bounds of a scan: a skill is text and small; anything else is itself a
+// finding rather than a way to make the scanner give up.
+const (
+	maxFileBytes  = 4 << 20
+	maxTotalBytes = 64 << 20
+	maxFiles      = 5000
+	maxEvidence   = 200
+)
+
+type rule struct {
+	id, severity, message string
+	re                    *regexp.Regexp
+}
+
+// rules are matched line by line, case-insensitively.
+var rules = []rule{
+	{"shell.pipe_remote", Critical, "downloads a script and runs it in a shell", regexp.MustCompile(`(?i)\b(curl|wget|fetch)\b[^\n|]{0,300}\|\s*(sudo\s+)?(ba|z|da|k)?sh\b`)},
+	{"shell.decode_exec", Critical, "decodes an encoded payload into a shell", regexp.MustCompile(`(?i)\b(base64|b64)\s+(-d|-D|--decode)\b[^\n|]{0,100}\|\s*(sudo\s+)?(ba|z|da)?sh\b|xxd\s+-r\s+-p[^\n|]{0,100}\|\s*(ba|z)?sh\b`)},
+	{"code.dynamic_exec", Critical, "runs code fetched or decoded at run time", regexp.MustCompile(`(?i)\beval\s*\(\s*(atob|base64|requests\.get|fetch|urllib|Buffer\.from)|exec\s*\(\s*(base64|requests\.get|urllib|compile\()|python3?\s+-c\s+["'][^"']*(urlopen|requests\.get|exec\()|new\s+Function\s*\(`)},
+	{"url.raw_ip", Warn, "contacts a raw IP address", regexp.MustCompile(`(?i)\bhttps?://\d{1,3}(\.\d{1,3}){3}\b`)},
+	{"url.suspicious_host", Warn, "uses a paste site, tunnel, request catcher or URL shortener", regexp.MustCompile(`(?i)\b(bore\.pub|ngrok(-free)?\.(io|app)|trycloudflare\.com|glot\.io|pastebin\.com|paste\.ee|hastebin|webhook\.site|requestbin|pipedream\.net|bit\.ly|tinyurl\.com|is\.gd|t\.co/)`)},
+	{"lure.terminal", Warn, "tells the user to run something in a terminal", regexp.MustCompile(`(?i)\b(open|launch)\s+(a\s+|your\s+)?terminal\s+and\s+(run|paste|type)|paste\s+(this|the\s+following)(\s+command)?\s+into\s+(a\s+|your\s+)?terminal`)},
+	{"lure.prerequisite", Warn, "a 'prerequisite' banner asking to install a helper first", regexp.MustCompile(`(?i)(prerequisite|required|before\s+(you\s+)?(use|using|install))[^\n]{0,80}\b(install|download|run)\b[^\n]{0,80}\b(helper|agent|driver|tool|package)\b`)},
+	{"archive.password", Warn, "a password-protected archive (its content cannot be checked)", regexp.MustCompile(`(?i)\b(unzip\s+-P|7z\s+x\s+-p|password[^\n]{0,40}\.(zip|7z|rar))`)},
+	{"creds.read", Critical, "reads credential stores", regexp.MustCompile(`(?i)(~|\$HOME|/home/[^/\s]+|/Users/[^/\s]+)/\.(ssh|aws|gnupg|kube|docker|openclaw)\b|\bid_(rsa|ed25519)\b|Login Data|Local State|keychain|wallet\.dat|\.config/gcloud`)},
+	{"creds.env_file", Warn, "reads .env files", regexp.MustCompile(`(?i)(cat|open|read|load|source)[^\n]{0,40}\.env\b`)},
+	{"env.harvest", Warn, "collects the whole environment", regexp.MustCompile(`(?i)\b(printenv|os\.environ\b(?:\.copy\(\))?\s*$|process\.env\s*\)|env\s*>\s*\S)`)},
+	{"persist.autostart", Warn, "installs itself to start again (cron, launchd, systemd, shell rc files)", regexp.MustCompile(`(?i)\bcrontab\b|launchctl\s+load|LaunchAgents|systemctl\s+(--user\s+)?enable|>>\s*~/\.(bashrc|zshrc|profile|bash_profile)`)},
+	{"priv.escalate", Warn, "asks for more privileges", regexp.MustCompile(`(?i)\bsudo\s+\S|chmod\s+(u?\+s|[0-7]*[4-7][0-7]{3}\b)|setcap\s`)},
+	{"crypto.mining", Critical, "mines cryptocurrency", regexp.MustCompile(`(?i)\b(xmrig|stratum\+tcp://|minerd|cryptonight|coinhive)\b`)},
+	{"injection.override", Critical, "instructions aimed at the agent: overriding its rules", regexp.MustCompile(`(?i)\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(previous|prior|above|earlier)\s+(instructions|rules|prompts)|you\s+are\s+now\s+(in\s+)?(developer|dan|jailbreak)\s+mode`)},
+	{"injection.html_comment", Warn, "an HTML comment with instructions (hidden from readers of the rendered page)", regexp.MustCompile(`(?i)<!--[^>]{0,300}\b(ignore|instruction|assistant|agent|must|always|never|execute|run)\b`)},
+}
+
+var hiddenChars = regexp.MustCompile("[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]|\U000E0000|[\U000E0001-\U000E007F]")
+
+var encodedBlob = regexp.MustCompile(`[A-Za-z0-9+/]{400,}={0,2}|(\\x[0-9a-fA-F]{2}){40,}`)
+
+// ScanSkill scans a skill folder. It never follows symbolic links out of
+// the folder and never runs anything.
+func ScanSkill(root string) (*Report, error) {
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("scan %s: not a folder (archives are not supported yet)", root)
+	}
+	r := &Report{Target: root, Findings: []Finding{}}
+	total := int64(0)
+	sawSkillMD := false
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.Type()&fs.ModeSymlink != 0 {
+			r.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a symbolic link (not followed)", File: rel})
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		r.Files++
+		if r.Files > maxFiles {
+			r.add(Finding{RuleID: "file.too_many", Severity: Critical, Message: fmt.Sprintf("more than %d files", maxFiles)})
+			return fs.SkipAll
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Size() > maxFileBytes || total+fi.Size() > maxTotalBytes {
+			r.add(Finding{RuleID: "file.too_large", Severity: Critical, Message: fmt.Sprintf("a %d-byte file is larger than a skill needs; it was not read", fi.Size()), File: rel})
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		total += int64(len(b))
+		if strings.EqualFold(filepath.Base(path), "SKILL.md") && filepath.Dir(rel) == "." {
+			sawSkillMD = true
+		}
+		r.scanFile(rel, b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	if !sawSkillMD {
+		r.add(Finding{RuleID: "skill.no_skill_md", Severity: Warn, Message: "no SKILL.md at the top of the folder"})
+	}
+	r.decide()
+	return r, nil
+}
+
+func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
+
+// scanFile applies every rule to one file.
+func (r *Report) scanFile(rel string, b []byte) {
+	ext := strings.ToLower(filepath.Ext(rel))
+	if ext == ".pyc" || ext == ".so" || ext == ".dylib" || ext == ".exe" || ext == ".dll" || ext == ".bin" || isBinary(b) {
+		r.add(Finding{RuleID: "file.binary", Severity: Warn, Message: "a compiled or binary file (its behaviour cannot be read)", File: rel})
+		return
+	}
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), maxFileBytes+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		for _, ru := range rules {
+			if loc := ru.re.FindStringIndex(text); loc != nil {
+				r.add(Finding{RuleID: ru.id, Severity: ru.severity, Message: ru.message, File: rel, Line: line, Evidence: evidence(text, loc)})
+			}
+		}
+		if loc := hiddenChars.FindStringIndex(text); loc != nil {
+			r.add(Finding{RuleID: "injection.hidden_chars", Severity: Critical, Message: "invisible characters (zero-width, bidi or Unicode tags) that can hide instructions", File: rel, Line: line})
+		}
+		if loc := encodedBlob.FindStringIndex(text); loc != nil {
+			r.add(Finding{RuleID: "obfuscation.encoded_blob", Severity: Warn, Message: "a long encoded blob", File: rel, Line: line, Evidence: evidence(text, []int{loc[0], min(loc[1], loc[0]+60)})})
+		}
+	}
+}
+
+func isBinary(b []byte) bool {
+	n := min(len(b), 8000)
+	return bytes.IndexByte(b[:n], 0) >= 0
+}
+
+// evidence is the match with a little context, bounded.
+func evidence(text string, loc []int) string {
+	start, end := max(0, loc[0]-40), min(len(text), loc[1]+40)
+	s := strings.ToValidUTF8(text[start:end], "")
+	if len(s) > maxEvidence {
+		s = strings.ToValidUTF8(s[:maxEvidence], "") + "…"
+	}
+	return strings.TrimSpace(s)
+}
+
+// decide sets the verdict: any critical finding blocks, any warning warns.
+func (r *Report) decide() {
+	crit, warn := 0, 0
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case Critical:
+			crit++
+		case Warn:
+			warn++
+		}
+	}
+	switch {
+	case crit > 0:
+		r.Verdict, r.Reason = Block, fmt.Sprintf("%d critical finding(s), first: %s", crit, firstOf(r.Findings, Critical))
+	case warn > 0:
+		r.Verdict, r.Reason = Warn, fmt.Sprintf("%d warning(s), first: %s", warn, firstOf(r.Findings, Warn))
+	default:
+		r.Verdict = Allow
+	}
+}
+
+func firstOf(fs []Finding, sev string) string {
+	for _, f := range fs {
+		if f.Severity == sev {
+			where := f.File
+			if f.Line > 0 {
+				where += fmt.Sprintf(":%d", f.Line)
+			}
+			return fmt.Sprintf("%s (%s) in %s", f.RuleID, f.Message, where)
+		}
+	}
+	return ""
+}
