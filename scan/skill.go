@@ -17,6 +17,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wardenhq/warden/dlp"
 )
 
 // Severities, as OpenClaw's install policy names them.
@@ -100,9 +102,15 @@ func ScanSkill(root string) (*Report, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("scan %s: not a folder (archives are not supported yet)", root)
 	}
+	secrets, err := dlp.New(dlp.Options{Types: []dlp.Type{dlp.Secret, dlp.PrivateKey, dlp.JWT, dlp.URLCredentials}})
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
 	r := &Report{Target: root, Findings: []Finding{}}
 	total := int64(0)
 	sawSkillMD := false
+	texts := map[string][]byte{}
+	var skillMD []byte
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -134,9 +142,12 @@ func ScanSkill(root string) (*Report, error) {
 		}
 		total += int64(len(b))
 		if strings.EqualFold(filepath.Base(path), "SKILL.md") && filepath.Dir(rel) == "." {
-			sawSkillMD = true
+			sawSkillMD, skillMD = true, b
 		}
-		r.scanFile(rel, b)
+		if r.scanFile(rel, b) {
+			texts[rel] = b
+			r.secrets(secrets, rel, b)
+		}
 		return nil
 	})
 	if err != nil {
@@ -144,6 +155,10 @@ func ScanSkill(root string) (*Report, error) {
 	}
 	if !sawSkillMD {
 		r.add(Finding{RuleID: "skill.no_skill_md", Severity: Warn, Message: "no SKILL.md at the top of the folder"})
+	} else if fm, err := parseFrontmatter(skillMD); err != nil {
+		r.add(Finding{RuleID: "skill.frontmatter", Severity: Warn, Message: "SKILL.md: " + err.Error(), File: "SKILL.md"})
+	} else {
+		r.undeclared(fm, texts)
 	}
 	r.decide()
 	return r, nil
@@ -151,12 +166,24 @@ func ScanSkill(root string) (*Report, error) {
 
 func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
 
-// scanFile applies every rule to one file.
-func (r *Report) scanFile(rel string, b []byte) {
+// secrets reports credentials written into the skill (the dlp engine's
+// gitleaks rules, keys, tokens, passwords in URLs); the evidence names the
+// kind, never the value.
+func (r *Report) secrets(e *dlp.Engine, rel string, b []byte) {
+	text := string(b)
+	for _, en := range e.Scan(text) {
+		line := 1 + strings.Count(text[:en.Start], "\n")
+		r.add(Finding{RuleID: "secret.hardcoded", Severity: Critical, Message: "a hardcoded credential (" + strings.ToLower(string(en.Type)) + ")",
+			File: rel, Line: line, Evidence: dlp.MaskText(en.Type)})
+	}
+}
+
+// scanFile applies every rule to one file; false if it is not text.
+func (r *Report) scanFile(rel string, b []byte) bool {
 	ext := strings.ToLower(filepath.Ext(rel))
 	if ext == ".pyc" || ext == ".so" || ext == ".dylib" || ext == ".exe" || ext == ".dll" || ext == ".bin" || isBinary(b) {
 		r.add(Finding{RuleID: "file.binary", Severity: Warn, Message: "a compiled or binary file (its behaviour cannot be read)", File: rel})
-		return
+		return false
 	}
 	if !utf8.Valid(b) {
 		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
@@ -179,6 +206,7 @@ func (r *Report) scanFile(rel string, b []byte) {
 			r.add(Finding{RuleID: "obfuscation.encoded_blob", Severity: Warn, Message: "a long encoded blob", File: rel, Line: line, Evidence: evidence(text, []int{loc[0], min(loc[1], loc[0]+60)})})
 		}
 	}
+	return true
 }
 
 func isBinary(b []byte) bool {

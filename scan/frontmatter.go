@@ -1,0 +1,142 @@
+package scan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// frontmatter is what a SKILL.md declares about itself.
+type frontmatter struct {
+	Name        string
+	Description string
+	Env         []string // requires.env and primaryEnv
+	Bins        []string // requires.bins and anyBins
+}
+
+// parseFrontmatter reads the YAML between the leading "---" lines and the
+// metadata.openclaw block (JSON5 in OpenClaw; read as JSON, else as YAML,
+// which accepts unquoted keys — comments and trailing commas are the JSON5
+// this does not read, reported as a finding).
+func parseFrontmatter(md []byte) (*frontmatter, error) {
+	md = bytes.TrimPrefix(md, []byte("\ufeff"))
+	if !bytes.HasPrefix(md, []byte("---")) {
+		return nil, fmt.Errorf("no frontmatter (SKILL.md starts without ---)")
+	}
+	rest := md[3:]
+	end := bytes.Index(rest, []byte("\n---"))
+	if end < 0 {
+		return nil, fmt.Errorf("the frontmatter has no closing ---")
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(rest[:end], &raw); err != nil {
+		return nil, fmt.Errorf("the frontmatter is not YAML: %v", err)
+	}
+	fm := &frontmatter{}
+	fm.Name, _ = raw["name"].(string)
+	fm.Description, _ = raw["description"].(string)
+	oc, err := openclawBlock(raw["metadata"])
+	if err != nil {
+		return fm, err
+	}
+	req, _ := oc["requires"].(map[string]any)
+	fm.Env = append(strs(req["env"]), strs(oc["primaryEnv"])...)
+	fm.Bins = append(strs(req["bins"]), strs(req["anyBins"])...)
+	return fm, nil
+}
+
+// openclawBlock finds metadata.openclaw, given as a map or as a string.
+func openclawBlock(meta any) (map[string]any, error) {
+	switch m := meta.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		var v map[string]any
+		if json.Unmarshal([]byte(m), &v) != nil {
+			if err := yaml.Unmarshal([]byte(m), &v); err != nil {
+				return nil, fmt.Errorf("metadata is neither JSON nor YAML: %v", err)
+			}
+		}
+		return openclawBlock(v)
+	case map[string]any:
+		switch oc := m["openclaw"].(type) {
+		case map[string]any:
+			return oc, nil
+		case string:
+			return openclawBlock(map[string]any{"openclaw": mustMap(oc)})
+		}
+	}
+	return nil, nil
+}
+
+func mustMap(s string) map[string]any {
+	var v map[string]any
+	if json.Unmarshal([]byte(s), &v) != nil {
+		yaml.Unmarshal([]byte(s), &v)
+	}
+	return v
+}
+
+func strs(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+var (
+	envUse = regexp.MustCompile(`\$\{?([A-Z][A-Z0-9_]{2,})\}?|os\.(?:environ\[["']|getenv\(["']|environ\.get\(["'])([A-Z][A-Z0-9_]{2,})|process\.env\.([A-Z][A-Z0-9_]{2,})|process\.env\[["']([A-Z][A-Z0-9_]{2,})`)
+	binUse = regexp.MustCompile(`(?m)(?:^|[\s;|&(` + "`" + `])(curl|wget|nc|ncat|socat|ssh|scp|rsync|ftp|telnet)\s`)
+)
+
+// ordinaryEnv are variables every process has.
+var ordinaryEnv = []string{"HOME", "PATH", "USER", "PWD", "SHELL", "TMPDIR", "LANG", "TERM", "OLDPWD", "HOSTNAME", "LOGNAME", "TZ"}
+
+// undeclared compares what the skill's files use with what its
+// frontmatter declares.
+func (r *Report) undeclared(fm *frontmatter, files map[string][]byte) {
+	envs, bins := map[string]string{}, map[string]string{}
+	for name, b := range files {
+		for _, m := range envUse.FindAllSubmatch(b, -1) {
+			for _, g := range m[1:] {
+				if v := string(g); v != "" && !slices.Contains(ordinaryEnv, v) && !slices.Contains(fm.Env, v) {
+					envs[v] = name
+				}
+			}
+		}
+		for _, m := range binUse.FindAllSubmatch(b, -1) {
+			if v := string(m[1]); !slices.Contains(fm.Bins, v) {
+				bins[v] = name
+			}
+		}
+	}
+	for _, v := range sortedKeys(envs) {
+		r.add(Finding{RuleID: "declared.env", Severity: Warn, Message: fmt.Sprintf("uses the environment variable %s, which the frontmatter does not declare (requires.env)", v), File: envs[v]})
+	}
+	for _, v := range sortedKeys(bins) {
+		r.add(Finding{RuleID: "declared.network", Severity: Warn, Message: fmt.Sprintf("runs %s, a network tool the frontmatter does not declare (requires.bins)", v), File: bins[v]})
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
