@@ -30,23 +30,18 @@ func NewDLP(cfg *config.Config) (*dlp.Engine, error) {
 // types (all if none) the engine finds in a text: what the audit record
 // and approvers see of tool parameters.
 func maskWith(e *dlp.Engine, types ...dlp.Type) func(string) string {
+	// dlp.Apply does the replacing; the policy masks the chosen types and
+	// lets the others through (no vault: nothing is redacted).
+	policy := dlp.Policy{}
+	for _, t := range dlp.Types() {
+		policy[t] = dlp.Allow
+		if len(types) == 0 || slices.Contains(types, t) {
+			policy[t] = dlp.Mask
+		}
+	}
 	return func(s string) string {
-		ents := e.Scan(s)
-		if len(ents) == 0 {
-			return s
-		}
-		var b strings.Builder
-		last := 0
-		for _, en := range ents {
-			if en.Start < last || (len(types) > 0 && !slices.Contains(types, en.Type)) {
-				continue
-			}
-			b.WriteString(s[last:en.Start])
-			b.WriteString(dlp.MaskText(en.Type))
-			last = en.End
-		}
-		b.WriteString(s[last:])
-		return b.String()
+		out, _ := e.Redact(s, policy, nil)
+		return out
 	}
 }
 
