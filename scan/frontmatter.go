@@ -2,12 +2,12 @@ package scan
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 	"sort"
 
+	"github.com/titanous/json5"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -20,9 +20,7 @@ type frontmatter struct {
 }
 
 // parseFrontmatter reads the YAML between the leading "---" lines and the
-// metadata.openclaw block (JSON5 in OpenClaw; read as JSON, else as YAML,
-// which accepts unquoted keys — comments and trailing commas are the JSON5
-// this does not read, reported as a finding).
+// metadata.openclaw block (JSON5 in OpenClaw, as a string or inline YAML).
 func parseFrontmatter(md []byte) (*frontmatter, error) {
 	md = bytes.TrimPrefix(md, []byte("\ufeff"))
 	if !bytes.HasPrefix(md, []byte("---")) {
@@ -56,10 +54,13 @@ func openclawBlock(meta any) (map[string]any, error) {
 	case nil:
 		return nil, nil
 	case string:
+		if err := checkNesting(m); err != nil {
+			return nil, err
+		}
 		var v map[string]any
-		if json.Unmarshal([]byte(m), &v) != nil {
+		if json5.Unmarshal([]byte(m), &v) != nil {
 			if err := yaml.Unmarshal([]byte(m), &v); err != nil {
-				return nil, fmt.Errorf("metadata is neither JSON nor YAML: %v", err)
+				return nil, fmt.Errorf("metadata is neither JSON5 nor YAML: %v", err)
 			}
 		}
 		return openclawBlock(v)
@@ -74,9 +75,31 @@ func openclawBlock(meta any) (map[string]any, error) {
 	return nil, nil
 }
 
+// maxNesting bounds brackets in a metadata block before a recursive
+// parser sees it: real blocks nest three or four deep.
+const maxNesting = 64
+
+func checkNesting(s string) error {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{', '[':
+			if depth++; depth > maxNesting {
+				return fmt.Errorf("metadata nests more than %d deep", maxNesting)
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
+
 func mustMap(s string) map[string]any {
+	if checkNesting(s) != nil {
+		return nil
+	}
 	var v map[string]any
-	if json.Unmarshal([]byte(s), &v) != nil {
+	if json5.Unmarshal([]byte(s), &v) != nil {
 		yaml.Unmarshal([]byte(s), &v)
 	}
 	return v

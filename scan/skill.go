@@ -10,7 +10,9 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wardenhq/warden/dlp"
+	"github.com/wardenhq/warden/report"
 )
 
 // Severities, as OpenClaw's install policy names them.
@@ -62,76 +65,134 @@ const (
 	maxEvidence   = 200
 )
 
-// ScanSkill scans a skill folder. It never follows symbolic links out of
-// the folder and never runs anything.
-func ScanSkill(root string) (*Report, error) {
-	info, err := os.Stat(root)
+// ScanSkill scans a skill: a folder, a .zip (ClawHub's downloads are zips
+// of the folder) or a tar (.tar, .tar.gz, .tgz). Archives inside it are
+// opened and scanned too, never extracted to disk; symbolic links are
+// reported, never followed; nothing is run.
+func ScanSkill(target string) (*Report, error) {
+	s, err := NewScanner()
 	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", root, err)
+		return nil, err
 	}
-	if !info.IsDir() {
-		return nil, fmt.Errorf("scan %s: not a folder (archives are not supported yet)", root)
-	}
+	return s.Skill(target)
+}
+
+// Scanner holds what is costly to build (the compiled secret rules), for
+// callers that scan many skills.
+type Scanner struct {
+	secrets *dlp.Engine
+}
+
+// NewScanner compiles the rules.
+func NewScanner() (*Scanner, error) {
 	secrets, err := dlp.New(dlp.Options{Types: []dlp.Type{dlp.Secret, dlp.PrivateKey, dlp.JWT, dlp.URLCredentials}})
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
-	r := &Report{Target: root, Findings: []Finding{}}
-	total := int64(0)
-	sawSkillMD := false
-	texts := map[string][]byte{}
-	var skillMD []byte
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	return &Scanner{secrets: secrets}, nil
+}
+
+// Skill scans one skill (see ScanSkill). Safe for concurrent use.
+func (s *Scanner) Skill(target string) (*Report, error) {
+	info, err := os.Stat(target)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", target, err)
+	}
+	w := &walker{r: &Report{Target: target, Findings: []Finding{}}, secrets: s.secrets, texts: map[string][]byte{}}
+	if info.IsDir() {
+		err = w.dir(target)
+	} else {
+		err = w.topArchive(target, info.Size())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", target, err)
+	}
+	r := w.r
+	if w.skillMD == nil {
+		r.add(Finding{RuleID: "skill.no_skill_md", Severity: Warn, Message: "no SKILL.md at the top of the skill"})
+	} else if fm, err := parseFrontmatter(w.skillMD); err != nil {
+		r.add(Finding{RuleID: "skill.frontmatter", Severity: Warn, Message: "SKILL.md: " + err.Error(), File: "SKILL.md"})
+	} else {
+		r.undeclared(fm, w.texts)
+	}
+	r.decide()
+	return r, nil
+}
+
+// walker holds one scan's state: the report, the byte and file budgets
+// shared by the folder and every archive in it, and the text files kept
+// for the declared-vs-actual checks.
+type walker struct {
+	r       *Report
+	secrets *dlp.Engine
+	total   int64 // bytes read, decompressed ones included
+	texts   map[string][]byte
+	skillMD []byte
+	stop    bool // a budget ran out: the rest is not read
+}
+
+func (w *walker) dir(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
 		if d.Type()&fs.ModeSymlink != 0 {
-			r.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a symbolic link (not followed)", File: rel})
+			w.r.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a symbolic link (not followed)", File: rel})
 			return nil
 		}
-		if d.IsDir() {
+		if d.IsDir() || !d.Type().IsRegular() {
 			return nil
-		}
-		r.Files++
-		if r.Files > maxFiles {
-			r.add(Finding{RuleID: "file.too_many", Severity: Critical, Message: fmt.Sprintf("more than %d files", maxFiles)})
-			return fs.SkipAll
 		}
 		fi, err := d.Info()
 		if err != nil {
 			return err
 		}
-		if fi.Size() > maxFileBytes || total+fi.Size() > maxTotalBytes {
-			r.add(Finding{RuleID: "file.too_large", Severity: Critical, Message: fmt.Sprintf("a %d-byte file is larger than a skill needs; it was not read", fi.Size()), File: rel})
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		total += int64(len(b))
-		if strings.EqualFold(filepath.Base(path), "SKILL.md") && filepath.Dir(rel) == "." {
-			sawSkillMD, skillMD = true, b
-		}
-		if r.scanFile(rel, b) {
-			texts[rel] = b
-			r.secrets(secrets, rel, b)
+		w.file(rel, fi.Size(), func() (io.ReadCloser, error) { return os.Open(path) }, 0)
+		if w.stop {
+			return fs.SkipAll
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", root, err)
+}
+
+// file reads one file (from disk or an archive) within the budgets and
+// scans it, or opens it as an archive. size is what the container
+// declares; the read is bounded whatever it says.
+func (w *walker) file(rel string, size int64, open func() (io.ReadCloser, error), depth int) {
+	r := w.r
+	r.Files++
+	if r.Files > maxFiles {
+		r.add(Finding{RuleID: "file.too_many", Severity: Critical, Message: fmt.Sprintf("more than %d files (archives included); the rest was not read", maxFiles)})
+		w.stop = true
+		return
 	}
-	if !sawSkillMD {
-		r.add(Finding{RuleID: "skill.no_skill_md", Severity: Warn, Message: "no SKILL.md at the top of the folder"})
-	} else if fm, err := parseFrontmatter(skillMD); err != nil {
-		r.add(Finding{RuleID: "skill.frontmatter", Severity: Warn, Message: "SKILL.md: " + err.Error(), File: "SKILL.md"})
-	} else {
-		r.undeclared(fm, texts)
+	if size > maxFileBytes || w.total+size > maxTotalBytes {
+		r.add(Finding{RuleID: "file.too_large", Severity: Critical, Message: fmt.Sprintf("a %d-byte file is larger than a skill needs; it was not read", size), File: rel})
+		return
 	}
-	r.decide()
-	return r, nil
+	b, err := readBounded(open, min(maxFileBytes, maxTotalBytes-w.total))
+	w.total += int64(len(b))
+	switch {
+	case errors.Is(err, errTooLarge):
+		r.add(Finding{RuleID: "file.too_large", Severity: Critical, Message: "a file that expands past the scanner's bounds (a decompression bomb?); it was not read", File: rel})
+		return
+	case err != nil:
+		r.add(Finding{RuleID: "archive.unreadable", Severity: Critical, Message: "a file that cannot be read: " + err.Error(), File: rel})
+		return
+	}
+	if kind := archiveKind(rel, b); kind != "" {
+		w.archive(rel, b, kind, depth+1)
+		return
+	}
+	if strings.EqualFold(rel, "SKILL.md") {
+		w.skillMD = b
+	}
+	if r.scanFile(rel, b) {
+		w.texts[rel] = b
+		r.secrets(w.secrets, rel, b)
+	}
 }
 
 func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
@@ -226,4 +287,17 @@ func firstOf(fs []Finding, sev string) string {
 		}
 	}
 	return ""
+}
+
+// severities maps OpenClaw's three words onto the scanners' common scale:
+// a warning is medium, a blocking finding critical.
+var severities = map[string]report.Severity{Info: report.Info, Warn: report.Medium, Critical: report.Critical}
+
+// Common is the report in the shape every Warden scanner prints.
+func (r *Report) Common() *report.Report {
+	out := &report.Report{Tool: "skill", Target: r.Target, Scanned: r.Files, Unit: "files", Verdict: r.Verdict, Reason: r.Reason, Skipped: r.Skipped}
+	for _, f := range r.Findings {
+		out.Findings = append(out.Findings, report.Finding{RuleID: f.RuleID, Severity: severities[f.Severity], Message: f.Message, File: f.File, Line: f.Line, Evidence: f.Evidence})
+	}
+	return out
 }

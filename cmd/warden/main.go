@@ -87,15 +87,20 @@ func newRoot(e *env) *cobra.Command {
 	return root
 }
 
-func versionString() string {
-	v := version
-	if v == "" {
-		v = "dev"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
+// versionNumber is Warden's version alone ("dev" when unset), as SARIF
+// logs record it.
+func versionNumber() string {
+	if version != "" {
+		return version
 	}
-	return fmt.Sprintf("warden %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func versionString() string {
+	return fmt.Sprintf("warden %s (%s %s/%s)", versionNumber(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 func versionCmd(e *env) *cobra.Command {

@@ -1,67 +1,90 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"text/tabwriter"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardenhq/warden/report"
 	"github.com/wardenhq/warden/scan"
 )
 
 func scanSkillCmd(e *env) *cobra.Command {
 	var format, failOn string
 	cmd := &cobra.Command{
-		Use:   "skill PATH",
-		Short: "Scan an OpenClaw skill folder (read, never run) and give a verdict",
-		Long: `Scan every file of a skill folder with Warden's rules (see docs/supply-chain.md)
-and print the findings and a verdict: allow, warn or block.
+		Use:   "skill PATH...",
+		Short: "Scan OpenClaw skills (folders, .zip or .tar.gz bundles; read, never run) and give a verdict",
+		Long: `Scan every file of a skill — a folder, a .zip (as ClawHub serves them) or a
+tar — with Warden's rules (see docs/supply-chain.md), archives inside it
+included, and print the findings and a verdict: allow, warn or block.
+Several skills may be given; the verdict is the worst of theirs and files
+are named <skill>/<file>.
 
+Severities: blocking findings are critical, warnings medium.
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it
-(default: warn), 2 the scan could not run.`,
-		Args: cobra.ExactArgs(1),
+(default: medium, i.e. any warning), 2 the scan could not run.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			limit, ok := map[string]int{"info": 0, "warn": 1, "critical": 2}[failOn]
-			if !ok {
-				return &exitError{code: 2, err: fmt.Errorf("--fail-on %q: want info, warn or critical", failOn)}
-			}
-			if format != "table" && format != "json" {
-				return &exitError{code: 2, err: fmt.Errorf("--format %q: want table or json", format)}
-			}
-			rep, err := scan.ScanSkill(args[0])
+			min, err := report.ParseSeverity(failOn)
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return &exitError{code: report.ExitError, err: fmt.Errorf("--fail-on: %w", err)}
 			}
-			if format == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return err
-				}
-			} else {
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SEVERITY\tRULE\tWHERE\tWHAT")
-				for _, f := range rep.Findings {
-					where := f.File
-					if f.Line > 0 {
-						where = fmt.Sprintf("%s:%d", f.File, f.Line)
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, where, f.Message)
-				}
-				tw.Flush()
-				fmt.Fprintf(e.stdout, "\nverdict: %s (%d files)%s\n", rep.Verdict, rep.Files, map[bool]string{true: " — " + rep.Reason, false: ""}[rep.Reason != ""])
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return &exitError{code: report.ExitError, err: fmt.Errorf("--format: %w", err)}
 			}
-			rank := map[string]int{scan.Info: 0, scan.Warn: 1, scan.Critical: 2}
-			for _, f := range rep.Findings {
-				if rank[f.Severity] >= limit {
-					return &exitError{code: 1, err: fmt.Errorf("verdict %s", rep.Verdict)}
+			s, err := scan.NewScanner()
+			if err != nil {
+				return &exitError{code: report.ExitError, err: err}
+			}
+			bar := report.NewProgress(e.stderr, len(args) > 1 && e.isTerminal(e.stderr), int64(len(args)), "scanning skills")
+			var all *report.Report
+			for _, target := range args {
+				rep, err := s.Skill(target)
+				if err != nil {
+					bar.Finish()
+					return &exitError{code: report.ExitError, err: err}
 				}
+				bar.Add(1)
+				all = mergeSkill(all, rep.Common(), len(args) > 1)
+			}
+			bar.Finish()
+			if err := report.Write(e.stdout, f, all, versionNumber()); err != nil {
+				return err
+			}
+			if all.Fails(min) {
+				return &exitError{code: report.ExitFindings, err: fmt.Errorf("verdict %s", all.Verdict)}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "table or json")
-	cmd.Flags().StringVar(&failOn, "fail-on", "warn", "exit 1 on findings at or above: info, warn or critical")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or sarif")
+	cmd.Flags().StringVar(&failOn, "fail-on", "medium", "exit 1 on findings at or above: info, low, medium (warn), high, critical")
 	return cmd
+}
+
+// verdictRank orders verdicts so several skills give the worst.
+var verdictRank = map[string]int{scan.Allow: 0, scan.Warn: 1, scan.Block: 2}
+
+// mergeSkill adds one skill's report to the others; with several skills,
+// files are prefixed by the skill's folder or archive name.
+func mergeSkill(all, one *report.Report, prefix bool) *report.Report {
+	if prefix {
+		name := filepath.Base(one.Target)
+		for i := range one.Findings {
+			one.Findings[i].File = name + "/" + one.Findings[i].File
+		}
+	}
+	if all == nil {
+		return one
+	}
+	all.Target += " " + one.Target
+	all.Scanned += one.Scanned
+	all.Findings = append(all.Findings, one.Findings...)
+	all.Skipped = append(all.Skipped, one.Skipped...)
+	if verdictRank[one.Verdict] > verdictRank[all.Verdict] {
+		all.Verdict, all.Reason = one.Verdict, filepath.Base(one.Target)+": "+one.Reason
+	}
+	return all
 }
