@@ -181,7 +181,7 @@ func (w *walker) members(at string, b []byte, kind string) ([]member, error) {
 				continue
 			}
 			switch h.Typeflag {
-			case tar.TypeReg, tar.TypeRegA:
+			case tar.TypeReg:
 				// tar members are read in order: copy now, bounded.
 				data, err := readBounded(func() (io.ReadCloser, error) { return io.NopCloser(tr), nil }, maxFileBytes)
 				if err != nil && !errors.Is(err, errTooLarge) {

@@ -2,29 +2,39 @@ package scan
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/titanous/json5"
 	"go.yaml.in/yaml/v3"
 )
 
-// frontmatter is what a SKILL.md declares about itself.
-type frontmatter struct {
+// Frontmatter is what a SKILL.md declares about itself.
+type Frontmatter struct {
 	Name        string
 	Description string
-	Env         []string // requires.env and primaryEnv
-	Bins        []string // requires.bins and anyBins
+	Version     string
+	Env         []string       // requires.env and primaryEnv
+	Bins        []string       // requires.bins and anyBins
+	OpenClaw    map[string]any // the whole metadata.openclaw block (install specs…), nil if none
 }
 
-// parseFrontmatter reads the YAML between the leading "---" lines and the
+// ErrNoFrontmatter is returned for a SKILL.md that does not start with ---.
+var ErrNoFrontmatter = errors.New("no frontmatter (SKILL.md starts without ---)")
+
+// ParseFrontmatter reads the YAML between the leading "---" lines and the
 // metadata.openclaw block (JSON5 in OpenClaw, as a string or inline YAML).
-func parseFrontmatter(md []byte) (*frontmatter, error) {
+// The other scanners (dependencies, lock file) read skills through it so
+// all read one SKILL.md the same way.
+func ParseFrontmatter(md []byte) (*Frontmatter, error) {
 	md = bytes.TrimPrefix(md, []byte("\ufeff"))
 	if !bytes.HasPrefix(md, []byte("---")) {
-		return nil, fmt.Errorf("no frontmatter (SKILL.md starts without ---)")
+		return nil, ErrNoFrontmatter
 	}
 	rest := md[3:]
 	end := bytes.Index(rest, []byte("\n---"))
@@ -35,13 +45,17 @@ func parseFrontmatter(md []byte) (*frontmatter, error) {
 	if err := yaml.Unmarshal(rest[:end], &raw); err != nil {
 		return nil, fmt.Errorf("the frontmatter is not YAML: %v", err)
 	}
-	fm := &frontmatter{}
+	fm := &Frontmatter{}
 	fm.Name, _ = raw["name"].(string)
 	fm.Description, _ = raw["description"].(string)
+	if v := raw["version"]; v != nil {
+		fm.Version = fmt.Sprint(v)
+	}
 	oc, err := openclawBlock(raw["metadata"])
 	if err != nil {
 		return fm, err
 	}
+	fm.OpenClaw = oc
 	req, _ := oc["requires"].(map[string]any)
 	fm.Env = append(strs(req["env"]), strs(oc["primaryEnv"])...)
 	fm.Bins = append(strs(req["bins"]), strs(req["anyBins"])...)
@@ -129,14 +143,35 @@ var (
 // ordinaryEnv are variables every process has.
 var ordinaryEnv = []string{"HOME", "PATH", "USER", "PWD", "SHELL", "TMPDIR", "LANG", "TERM", "OLDPWD", "HOSTNAME", "LOGNAME", "TZ"}
 
+// codeExts are files whose "$NAME" or "${NAME}" is a template or a
+// string, not the environment: only their env APIs count.
+var codeExts = []string{".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".py"}
+
+// shellAssign finds NAME=… set by the script itself (a shell variable, not
+// one the skill needs from outside).
+var shellAssign = regexp.MustCompile(`(?m)^\s*(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?([A-Z][A-Z0-9_]{2,})=|\bread\s+(?:-\w+\s+)*([A-Z][A-Z0-9_]{2,})\b|\bfor\s+([A-Z][A-Z0-9_]{2,})\s+in\b`)
+
 // undeclared compares what the skill's files use with what its
 // frontmatter declares.
-func (r *Report) undeclared(fm *frontmatter, files map[string][]byte) {
+func (r *Report) undeclared(fm *Frontmatter, files map[string][]byte) {
 	envs, bins := map[string]string{}, map[string]string{}
 	for name, b := range files {
+		code := slices.Contains(codeExts, strings.ToLower(path.Ext(name)))
+		own := map[string]bool{}
+		if !code {
+			for _, m := range shellAssign.FindAllSubmatch(b, -1) {
+				for _, g := range m[1:] {
+					own[string(g)] = true
+				}
+			}
+		}
 		for _, m := range envUse.FindAllSubmatch(b, -1) {
-			for _, g := range m[1:] {
-				if v := string(g); v != "" && !slices.Contains(ordinaryEnv, v) && !slices.Contains(fm.Env, v) {
+			for i, g := range m[1:] {
+				v := string(g)
+				if v == "" || (i == 0 && (code || own[v])) {
+					continue // group 1 is the shell form
+				}
+				if !slices.Contains(ordinaryEnv, v) && !slices.Contains(fm.Env, v) {
 					envs[v] = name
 				}
 			}

@@ -110,7 +110,7 @@ func (s *Scanner) Skill(target string) (*Report, error) {
 	r := w.r
 	if w.skillMD == nil {
 		r.add(Finding{RuleID: "skill.no_skill_md", Severity: Warn, Message: "no SKILL.md at the top of the skill"})
-	} else if fm, err := parseFrontmatter(w.skillMD); err != nil {
+	} else if fm, err := ParseFrontmatter(w.skillMD); err != nil {
 		r.add(Finding{RuleID: "skill.frontmatter", Severity: Warn, Message: "SKILL.md: " + err.Error(), File: "SKILL.md"})
 	} else {
 		r.undeclared(fm, w.texts)
@@ -222,14 +222,17 @@ func (r *Report) scanFile(rel string, b []byte) bool {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), maxFileBytes+1)
 	line := 0
+	var sig signals
 	for sc.Scan() {
 		line++
 		text := sc.Text()
+		folded, at := fold(text)
 		for _, ru := range rules {
-			if loc := ru.re.FindStringIndex(text); loc != nil {
+			if loc := ru.re.findFolded(text, folded, at); loc != nil {
 				r.add(Finding{RuleID: ru.id, Severity: ru.severity, Message: ru.message, File: rel, Line: line, Evidence: evidence(text, loc)})
 			}
 		}
+		sig.see(line, folded)
 		if loc := hiddenChars.FindStringIndex(text); loc != nil {
 			r.add(Finding{RuleID: "injection.hidden_chars", Severity: Critical, Message: "invisible characters (zero-width, bidi or Unicode tags) that can hide instructions", File: rel, Line: line})
 		}
@@ -237,6 +240,7 @@ func (r *Report) scanFile(rel string, b []byte) bool {
 			r.add(Finding{RuleID: "obfuscation.encoded_blob", Severity: Warn, Message: "a long encoded blob", File: rel, Line: line, Evidence: evidence(text, []int{loc[0], min(loc[1], loc[0]+60)})})
 		}
 	}
+	r.combine(rel, &sig, b)
 	return true
 }
 
@@ -296,6 +300,10 @@ var severities = map[string]report.Severity{Info: report.Info, Warn: report.Medi
 // Common is the report in the shape every Warden scanner prints.
 func (r *Report) Common() *report.Report {
 	out := &report.Report{Tool: "skill", Target: r.Target, Scanned: r.Files, Unit: "files", Verdict: r.Verdict, Reason: r.Reason, Skipped: r.Skipped}
+	for _, ru := range Catalogue() {
+		out.Rules = append(out.Rules, report.Rule{ID: ru.ID, Description: ru.Message, Severity: severities[ru.Severity],
+			HelpURI: "https://github.com/wardenhq/warden/blob/main/docs/supply-chain.md#rules"})
+	}
 	for _, f := range r.Findings {
 		out.Findings = append(out.Findings, report.Finding{RuleID: f.RuleID, Severity: severities[f.Severity], Message: f.Message, File: f.File, Line: f.Line, Evidence: f.Evidence})
 	}

@@ -1,0 +1,205 @@
+package scan_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/wardenhq/warden/scan"
+)
+
+// The labelled corpus (testdata/corpus): malicious skills written for
+// these tests after the public ClawHavoc reports — never a working
+// payload: documentation IPs (203.0.113.0/24, 198.51.100.0/24), paths
+// that lead nowhere, fake keys — and benign skills of the kinds people
+// publish. labels.json names each one, its label, the families it
+// exercises and, for a malicious one, the rules that must fire.
+const corpusDir = "testdata/corpus"
+
+type corpusEntry struct {
+	Name     string   `json:"name"`
+	Label    string   `json:"label"` // malicious or benign
+	Families []string `json:"families"`
+	About    string   `json:"about"`
+	Expect   []string `json:"expect"`
+}
+
+// loadCorpus reads labels.json and checks that it and the folders agree.
+func loadCorpus(t *testing.T) []corpusEntry {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(corpusDir, "labels.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Version int           `json:"version"`
+		Skills  []corpusEntry `json:"skills"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Version != 1 {
+		t.Fatalf("labels.json: version %d, %v", doc.Version, err)
+	}
+	labelled := map[string]bool{}
+	for _, e := range doc.Skills {
+		if e.Label != "malicious" && e.Label != "benign" {
+			t.Fatalf("%s: label %q", e.Name, e.Label)
+		}
+		if e.Label == "malicious" && len(e.Expect) == 0 {
+			t.Fatalf("%s: a malicious skill without expected rules", e.Name)
+		}
+		labelled[e.Label+"/"+e.Name] = true
+	}
+	for _, label := range []string{"malicious", "benign"} {
+		dirs, err := os.ReadDir(filepath.Join(corpusDir, label))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			if !labelled[label+"/"+d.Name()] {
+				t.Errorf("%s/%s is not in labels.json", label, d.Name())
+			}
+			delete(labelled, label+"/"+d.Name())
+		}
+	}
+	for k := range labelled {
+		t.Errorf("labels.json names %s, which has no folder", k)
+	}
+	return doc.Skills
+}
+
+func catalogue() map[string]string {
+	out := map[string]string{}
+	for _, r := range scan.Catalogue() {
+		out[r.ID] = r.Severity
+	}
+	return out
+}
+
+// Every malicious skill is blocked, by at least the rules it was written
+// to exercise; no benign skill is blocked. The rates go to the log (go
+// test -v -run TestCorpus) and into docs/supply-chain.md.
+func TestCorpusMaliciousBlockedBenignNot(t *testing.T) {
+	cat := catalogue()
+	var mal, malBlocked, ben, benBlocked, benWarned int
+	warnedBy := map[string][]string{}
+	s, err := scan.NewScanner() // scan.ScanSkill, with the secret rules compiled once
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range loadCorpus(t) {
+		rep, err := s.Skill(filepath.Join(corpusDir, e.Label, e.Name))
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		fired := map[string]bool{}
+		for _, f := range rep.Findings {
+			if _, ok := cat[f.RuleID]; !ok {
+				t.Errorf("%s: finding %s is not in scan.Catalogue()", e.Name, f.RuleID)
+			}
+			if f.Severity != cat[f.RuleID] {
+				t.Errorf("%s: %s has severity %s, the catalogue says %s", e.Name, f.RuleID, f.Severity, cat[f.RuleID])
+			}
+			fired[f.RuleID] = true
+		}
+		switch e.Label {
+		case "malicious":
+			mal++
+			if rep.Verdict == scan.Block {
+				malBlocked++
+			} else {
+				t.Errorf("malicious %s: verdict %s, want block (%s)", e.Name, rep.Verdict, e.About)
+			}
+			for _, id := range e.Expect {
+				if !fired[id] {
+					t.Errorf("malicious %s: %s did not fire; fired: %v", e.Name, id, sortedSet(fired))
+				}
+			}
+		case "benign":
+			ben++
+			switch rep.Verdict {
+			case scan.Block:
+				benBlocked++
+				t.Errorf("benign %s is blocked: %s", e.Name, rep.Reason)
+			case scan.Warn:
+				benWarned++
+				warnedBy[e.Name] = sortedSet(fired)
+			}
+		}
+	}
+	if mal < 40 || ben < 40 {
+		t.Errorf("corpus of %d malicious and %d benign skills, want at least 40 of each", mal, ben)
+	}
+	t.Logf("malicious: %d/%d blocked (recall %.1f%%)", malBlocked, mal, 100*float64(malBlocked)/float64(mal))
+	t.Logf("benign: %d/%d blocked (%.1f%%), %d/%d warned (%.1f%%)", benBlocked, ben, 100*float64(benBlocked)/float64(ben),
+		benWarned, ben, 100*float64(benWarned)/float64(ben))
+	for _, name := range sortedKeys(warnedBy) {
+		t.Logf("  benign warn %-22s %s", name, strings.Join(warnedBy[name], ", "))
+	}
+}
+
+// issueFamilies are the rule families the supply-chain issue names; each
+// needs malicious examples.
+var issueFamilies = []string{
+	"terminal-lure", "decode-to-shell", "pipe-to-shell", "suspicious-url", "password-archive", "download-and-run",
+	"prerequisite-banner", "dynamic-exec", "obfuscation", "credential-read", "env-harvest", "persistence",
+	"privilege-escalation", "crypto-mining", "prompt-injection", "declared-mismatch", "hardcoded-secret",
+}
+
+// notInCorpus are rules whose example cannot live in the repository: a
+// 4 MiB file and 5,000 files are generated by TestScannerBypassAttempts.
+var notInCorpus = []string{"file.too_large", "file.too_many"}
+
+// Every rule of the catalogue, and every family the issue names, has a
+// malicious example that must trigger it; a new rule without one fails.
+func TestCorpusCoversEveryRuleFamily(t *testing.T) {
+	cat := catalogue()
+	expected, families := map[string]int{}, map[string]int{}
+	for _, e := range loadCorpus(t) {
+		if e.Label != "malicious" {
+			continue
+		}
+		for _, id := range e.Expect {
+			if _, ok := cat[id]; !ok {
+				t.Errorf("%s expects %s, which is not a rule", e.Name, id)
+			}
+			expected[id]++
+		}
+		for _, f := range e.Families {
+			families[f]++
+		}
+	}
+	for id := range cat {
+		if expected[id] == 0 && !slices.Contains(notInCorpus, id) {
+			t.Errorf("rule %s has no malicious example in %s", id, corpusDir)
+		}
+	}
+	for _, f := range issueFamilies {
+		if families[f] == 0 {
+			t.Errorf("family %s has no malicious example", f)
+		}
+	}
+	for _, id := range sortedKeys(expected) {
+		t.Logf("%-28s %-8s %d example(s)", id, cat[id], expected[id])
+	}
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+grep -rl --include='*.md' "#$1" "$OBSIDIAN_VAULT"
