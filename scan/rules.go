@@ -381,6 +381,7 @@ var builtinRules = []RuleInfo{
 	{"injection.hidden_chars", Critical, "invisible characters (zero-width, bidi or Unicode tags) that can hide instructions"},
 	{"obfuscation.encoded_blob", Warn, "a long encoded blob"},
 	{"secret.hardcoded", Critical, "a hardcoded credential"},
+	{"secret.possible", Warn, "what looks like a hardcoded credential (a generic key assignment or a high-entropy value)"},
 	{"declared.env", Warn, "uses an environment variable the frontmatter does not declare (requires.env)"},
 	{"declared.network", Warn, "runs a network tool the frontmatter does not declare (requires.bins)"},
 	{"skill.no_skill_md", Warn, "no SKILL.md at the top of the folder"},

@@ -19,8 +19,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/wardenhq/warden/dlp"
 	"github.com/wardenhq/warden/report"
+	"github.com/wardenhq/warden/secretscan"
 )
 
 // Severities, as OpenClaw's install policy names them.
@@ -80,12 +80,12 @@ func ScanSkill(target string) (*Report, error) {
 // Scanner holds what is costly to build (the compiled secret rules), for
 // callers that scan many skills.
 type Scanner struct {
-	secrets *dlp.Engine
+	secrets *secretscan.Scanner
 }
 
 // NewScanner compiles the rules.
 func NewScanner() (*Scanner, error) {
-	secrets, err := dlp.New(dlp.Options{Types: []dlp.Type{dlp.Secret, dlp.PrivateKey, dlp.JWT, dlp.URLCredentials}})
+	secrets, err := secretscan.New(nil)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -124,7 +124,7 @@ func (s *Scanner) Skill(target string) (*Report, error) {
 // for the declared-vs-actual checks.
 type walker struct {
 	r       *Report
-	secrets *dlp.Engine
+	secrets *secretscan.Scanner
 	total   int64 // bytes read, decompressed ones included
 	texts   map[string][]byte
 	skillMD []byte
@@ -197,15 +197,19 @@ func (w *walker) file(rel string, size int64, open func() (io.ReadCloser, error)
 
 func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
 
-// secrets reports credentials written into the skill (the dlp engine's
-// gitleaks rules, keys, tokens, passwords in URLs); the evidence names the
-// kind, never the value.
-func (r *Report) secrets(e *dlp.Engine, rel string, b []byte) {
-	text := string(b)
-	for _, en := range e.Scan(text) {
-		line := 1 + strings.Count(text[:en.Start], "\n")
-		r.add(Finding{RuleID: "secret.hardcoded", Severity: Critical, Message: "a hardcoded credential (" + strings.ToLower(string(en.Type)) + ")",
-			File: rel, Line: line, Evidence: dlp.MaskText(en.Type)})
+// secrets reports credentials written into the skill with the secret
+// scanner's rules (gitleaks' set, keyword-context entropy, Warden tokens,
+// placeholders suppressed). A recognised key or token blocks; a generic
+// or entropy-only guess warns; a Warden token with a bad checksum is no
+// credential at all. The evidence is masked by the secret scanner.
+func (r *Report) secrets(s *secretscan.Scanner, rel string, b []byte) {
+	for _, f := range s.ScanBytes(rel, b) {
+		switch {
+		case f.Severity >= report.High:
+			r.add(Finding{RuleID: "secret.hardcoded", Severity: Critical, Message: "a hardcoded credential (" + f.RuleID + ")", File: rel, Line: f.Line, Evidence: f.Evidence})
+		case f.Severity == report.Medium:
+			r.add(Finding{RuleID: "secret.possible", Severity: Warn, Message: "what looks like a hardcoded credential (" + f.RuleID + ")", File: rel, Line: f.Line, Evidence: f.Evidence})
+		}
 	}
 }
 

@@ -142,7 +142,7 @@ func scanCmd(e *env) *cobra.Command {
 		Use:   "scan",
 		Short: "Offline scanners",
 	}
-	cmd.AddCommand(scanPromptCmd(e), scanSkillCmd(e), scanDepsCmd(e))
+	cmd.AddCommand(scanPromptCmd(e), scanSkillCmd(e), scanDepsCmd(e), scanSecretsCmd(e))
 	return cmd
 }
 
