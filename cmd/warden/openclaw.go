@@ -26,5 +26,6 @@ problem is a block with the reason.`,
 			return json.NewEncoder(e.stdout).Encode(resp)
 		},
 	})
+	cmd.AddCommand(openclawConfigureCmd(e))
 	return cmd
 }

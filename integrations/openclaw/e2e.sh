@@ -23,3 +23,6 @@ echo "== the Warden plugin's tests (Node $("$WARDEN_OPENCLAW_NODE_DIR/node" --ve
 echo "== OpenClaw turns through Warden (model plane and tool plane, with and without the plugin)"
 cd "$root"
 go test ./integrations/openclaw/e2e/ -count=1 -v
+
+echo "== warden openclaw configure against the real OpenClaw (config validate, a turn through Warden) and the deploy files"
+go test ./openclawcfg/ ./deploy/ -count=1 -v
