@@ -21,6 +21,7 @@ const (
 	EINTEGRITY    = "integrity"          // stored data failed authentication: 500
 	EINTERNAL     = "internal"           // anything else: 500
 	EUNAVAILABLE  = "unavailable"        // shutting down or not ready: 503
+	EGONE         = "gone"               // existed, but no longer opens (an expired share): 410
 )
 
 // Error is an application error: a code from the list above and a message that

@@ -34,6 +34,7 @@ type Tx interface {
 	AuditTx
 	ApprovalTx
 	AlertTx
+	ShareTx
 }
 
 // MetaTx holds small install-wide values (install id, KEK generation).

@@ -22,6 +22,7 @@ import (
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/detect"
 	"github.com/wardenhq/warden/identity"
+	"github.com/wardenhq/warden/share"
 	"github.com/wardenhq/warden/toolcall"
 	"github.com/wardenhq/warden/urlimport"
 	"github.com/wardenhq/warden/workspace"
@@ -49,6 +50,13 @@ type Config struct {
 	// Console serves the admin console under /console/ (it authenticates
 	// with its own sessions and sets its own headers); nil: not served.
 	Console http.Handler
+	// Shares serves data-room links (the API) and SharePages the
+	// recipients' pages under /s/; nil: neither is served.
+	Shares     *share.Service
+	SharePages http.Handler
+	// PublicURL is the origin share links are built on; "" uses the
+	// address a request came to.
+	PublicURL string
 }
 
 // Server serves the API.
@@ -64,8 +72,12 @@ type Server struct {
 	imports *urlimport.Service
 	alerts  *detect.Alerts
 	metrics http.Handler
-	mux     *http.ServeMux
-	ready   atomic.Bool
+	// shares, sharePages and publicURL: see Config.
+	shares     *share.Service
+	sharePages http.Handler
+	publicURL  string
+	mux        *http.ServeMux
+	ready      atomic.Bool
 }
 
 // New returns a Server. It answers /healthz with 503 until SetReady.
@@ -73,7 +85,8 @@ func New(c Config) *Server {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, alerts: c.Alerts, metrics: c.Metrics, mux: http.NewServeMux()}
+	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, alerts: c.Alerts, metrics: c.Metrics, mux: http.NewServeMux(),
+		shares: c.Shares, sharePages: c.SharePages, publicURL: c.PublicURL}
 	s.routes()
 	return s
 }
@@ -145,6 +158,8 @@ func (s *Server) routes() {
 	if s.model != nil {
 		m.Handle("/llm/", s.model)
 	}
+
+	s.shareRoutes()
 
 	if s.console != nil {
 		m.Handle("/console/", s.console)

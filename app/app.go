@@ -29,6 +29,7 @@ import (
 	"github.com/wardenhq/warden/keyring"
 	"github.com/wardenhq/warden/metrics"
 	"github.com/wardenhq/warden/policy"
+	"github.com/wardenhq/warden/share"
 	"github.com/wardenhq/warden/sink"
 	"github.com/wardenhq/warden/toolcall"
 	"github.com/wardenhq/warden/urlimport"
@@ -41,6 +42,8 @@ type Options struct {
 	Config *config.Config
 	Getenv func(string) string // os.Getenv if nil
 	Logger *slog.Logger
+	// Dev is `serve --dev`: share codes also go to the server log.
+	Dev bool
 }
 
 // App is a running Warden: everything but the listener.
@@ -212,8 +215,13 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 	}
 	alerts := detect.NewAlerts(a.store, a.keys, a.audit)
 	console := web.New(web.Options{Identity: a.ids, Tools: tools, Alerts: alerts, Unlocker: a.ids, Audit: a.audit, Logger: a.log})
+	shares, err := newShares(cfg, opts, a, ws)
+	if err != nil {
+		return nil, err
+	}
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
-		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: alerts, Metrics: mx.Handler()})
+		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: alerts, Metrics: mx.Handler(),
+		Shares: shares, SharePages: share.NewPages(shares, a.log), PublicURL: cfg.PublicURL})
 	for _, r := range a.sinks {
 		r.Start()
 	}

@@ -41,6 +41,12 @@ type Config struct {
 	Detect map[string]DetectRule `yaml:"detect"`
 	// Sinks stream the audit chain to SIEMs.
 	Sinks []Sink `yaml:"sinks"`
+	// PublicURL is Warden's address as share recipients reach it, for
+	// links; "" builds links from the address a request came to.
+	PublicURL string `yaml:"public_url"`
+	// Shares configures data-room links; SMTP delivers their codes.
+	Shares Shares `yaml:"shares"`
+	SMTP   SMTP   `yaml:"smtp"`
 
 	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
 	LLM       LLM                 `yaml:"llm"`
@@ -175,6 +181,8 @@ func Default() *Config {
 
 		Approvals: Approvals{TTL: Duration(10 * time.Minute), MaxWait: Duration(60 * time.Second)},
 		Egress:    Egress{Listen: "127.0.0.1:8701", Mode: "enforce"},
+		Shares:    Shares{MaxExpiry: Duration(DefaultShareMaxExpiry)},
+		SMTP:      SMTP{Port: 587, StartTLS: true},
 	}
 }
 
@@ -264,6 +272,9 @@ func (c *Config) Validate() error {
 		if err := validName(name); err != nil {
 			return fmt.Errorf("profiles.%s: %w", name, err)
 		}
+	}
+	if err := c.validateShares(); err != nil {
+		return err
 	}
 	return c.validateLLM()
 }

@@ -82,7 +82,7 @@ func New(rules map[string]Rule, store warden.Store, keys *keyring.Keyring, log *
 
 // Observe queues an event; it never blocks.
 func (d *Detector) Observe(ev warden.Event) {
-	if ev.Kind != warden.KindAgent && ev.Kind != warden.KindHuman {
+	if ev.Kind != warden.KindAgent && ev.Kind != warden.KindHuman && !anonymousWatched(ev.Action) {
 		return // Warden's own events and anonymous failures
 	}
 	d.mu.Lock()
@@ -92,6 +92,11 @@ func (d *Detector) Observe(ev warden.Event) {
 	}
 	d.mu.Unlock()
 }
+
+// anonymousWatched lists the actions of unauthenticated callers a rule
+// reads: share recipients' failed codes. Other anonymous events (failed
+// authentication) are throttled and summarised by identity instead.
+func anonymousWatched(action string) bool { return action == "share.code_fail" }
 
 // Close handles what is queued and stops.
 func (d *Detector) Close() {
@@ -151,7 +156,11 @@ func (d *Detector) handle(ev *warden.Event) {
 			for i, h := range w {
 				seqs[i] = h.seq
 			}
-			d.fire(r, ev, seqs, fmt.Sprintf("%d %s in %s (threshold %d)", len(w), r.about, r.Window, r.Threshold))
+			reason := fmt.Sprintf("%d %s in %s (threshold %d)", len(w), r.about, r.Window, r.Threshold)
+			if r.keyName != "" {
+				reason += ": " + r.keyName + " " + sub
+			}
+			d.fire(r, ev, seqs, reason)
 			delete(d.windows, key) // one alert per burst
 			continue
 		}

@@ -38,6 +38,9 @@ type Rule struct {
 	// within the principal ("" for one window per principal).
 	match func(ev *warden.Event) (bool, string)
 	about string
+	// keyName names the key in alerts' reasons ("share shr_…"); "" leaves
+	// the key out.
+	keyName string
 }
 
 // isPermissionChange reports whether an action changes who may do what:
@@ -129,6 +132,17 @@ func defaults() map[string]Rule {
 		{Name: "message_volume", Threshold: 30, Window: 10 * time.Minute, Action: Lock, Severity: "high",
 			about: "messages sent", match: func(ev *warden.Event) (bool, string) {
 				return ev.Action == "tool.decide" && ev.Decision.Effect == warden.Allow && isMessageTool(ev.Target) && ev.Details["source"] != "model", ""
+			}},
+		// Anonymous: a recipient guessing codes for a share link. Counted
+		// per share (the target), so many addresses cannot spread a
+		// guessing run thin; an alert, since there is no one to lock.
+		{Name: "share_code_failures", Threshold: 10, Window: 10 * time.Minute, Action: Alert, Severity: "medium",
+			about: "wrong codes for one share link", keyName: "share", match: func(ev *warden.Event) (bool, string) {
+				// Wrong, expired or burnt codes and wrong passwords; not a
+				// code posted to a link that no longer opens.
+				r := ev.Decision.Rule
+				wrong := strings.HasPrefix(r, "share.code.") || r == "share.password.wrong"
+				return ev.Action == "share.code_fail" && ev.Decision.Effect == warden.Deny && wrong, ev.Target
 			}},
 		{Name: "runaway_loop", Threshold: 20, Window: 2 * time.Minute, Action: Lock, Severity: "high",
 			about: "the same tool call", match: func(ev *warden.Event) (bool, string) {

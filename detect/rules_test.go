@@ -10,7 +10,7 @@ import (
 )
 
 var allRules = []string{"denial_burst", "egress_first_seen", "high_volume_reads", "mass_delete", "message_volume",
-	"permission_change", "runaway_loop", "unusual_tool", "unusual_tool_repeated"}
+	"permission_change", "runaway_loop", "share_code_failures", "unusual_tool", "unusual_tool_repeated"}
 
 func TestCompileDefaults(t *testing.T) {
 	rules, err := Compile(nil)
@@ -34,6 +34,7 @@ func TestCompileDefaults(t *testing.T) {
 		"egress_first_seen":     {1, 0, Record},
 		"message_volume":        {30, 10 * time.Minute, Lock},
 		"runaway_loop":          {20, 2 * time.Minute, Lock},
+		"share_code_failures":   {10, 10 * time.Minute, Alert},
 	}
 	for _, name := range allRules {
 		r, ok := rules[name]
@@ -172,6 +173,12 @@ func TestRuleMatches(t *testing.T) {
 		{"runaway_loop", agentEv("tool.decide", warden.Deny, map[string]any{"source": "api", "action": "ab12"}), true, "ab12"},
 		{"runaway_loop", agentEv("tool.decide", warden.Allow, map[string]any{"source": "model", "action": "ab12"}), false, ""},
 		{"runaway_loop", agentEv("tool.decide", warden.Allow, map[string]any{"source": "plugin"}), false, ""},
+
+		{"share_code_failures", withTarget(anonEv("share.code_fail", warden.Deny), "shr_a"), true, "shr_a"},
+		{"share_code_failures", withTarget(anonEv("share.session", warden.Allow), "shr_a"), false, ""},
+		{"share_code_failures", withTarget(deny(anonEv("share.code_fail", warden.Deny), "share.expired"), "shr_a"), false, ""},
+		{"share_code_failures", withTarget(deny(anonEv("share.code_fail", warden.Deny), "share.password.wrong"), "shr_a"), true, "shr_a"},
+		{"share_code_failures", withTarget(anonEv("share.code_request", warden.Deny), "shr_a"), false, ""},
 	} {
 		ok, key := rules[tc.rule].match(tc.ev)
 		if ok != tc.want || (ok && key != tc.key) {

@@ -32,6 +32,8 @@ func For(code string) int {
 		return http.StatusServiceUnavailable
 	case warden.EMETHOD:
 		return http.StatusMethodNotAllowed
+	case warden.EGONE:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Checkpoints", testCheckpoints},
 		{"Approvals", testApprovals},
 		{"Alerts", testAlerts},
+		{"Shares", testShares},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -82,7 +82,8 @@ func newRoot(e *env) *cobra.Command {
 		keysCmd(e), auditCmd(e),
 		whoamiCmd(e), workspaceCmd(e), principalCmd(e, "agent"), principalCmd(e, "human"), filesCmd(e),
 		approvalsCmd(e), egressCmd(e), openclawCmd(e), redactCmd(e), scanCmd(e),
-		policyCmd(e), skillsCmd(e), hooksCmd(e), redteamCmd(e), checkCmd(e), healthCmd(e),
+		policyCmd(e), skillsCmd(e), hooksCmd(e), redteamCmd(e), checkCmd(e), healthCmd(e), shareCmd(e),
+		watermarkCmd(e),
 	)
 	return root
 }

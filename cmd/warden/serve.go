@@ -57,7 +57,7 @@ func newLogger(e *env, cfg *config.Config) *slog.Logger {
 
 func serveCmd(e *env) *cobra.Command {
 	var f serverFlags
-	var allowRoot bool
+	var allowRoot, dev bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Warden server (initialises the data folder on first start)",
@@ -95,7 +95,7 @@ address without TLS, and refuses to run as root unless --allow-root.`,
 			if e.geteuid() == 0 {
 				log.Warn("running as root because --allow-root was given; do not do this in production")
 			}
-			a, err := app.Open(cmd.Context(), app.Options{Config: cfg, Getenv: e.getenv, Logger: log})
+			a, err := app.Open(cmd.Context(), app.Options{Config: cfg, Getenv: e.getenv, Logger: log, Dev: dev})
 			if err != nil {
 				return err
 			}
@@ -127,6 +127,7 @@ address without TLS, and refuses to run as root unless --allow-root.`,
 	}
 	f.register(cmd, true)
 	cmd.Flags().BoolVar(&allowRoot, "allow-root", false, "allow running as uid 0 (not for production)")
+	cmd.Flags().BoolVar(&dev, "dev", false, "development: share recipients' one-time codes also go to the server log (never otherwise)")
 	return cmd
 }
 
