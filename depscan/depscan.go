@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 
 	"github.com/google/osv-scalibr/extractor"
 
@@ -30,7 +31,11 @@ const DefaultAPI = "https://api.osv.dev"
 const (
 	RuleUnpinned   = "deps.unpinned_install" // a skill installs a package without an exact version
 	RuleNotChecked = "deps.not_checked"      // a skill install OSV cannot describe (brew, download)
-	RuleUnreadable = "deps.unreadable"       // a lockfile that could not be parsed
+	RuleUnreadable = "deps.unreadable"       // a lockfile or SKILL.md that could not be read or parsed
+	// RuleNoAdvisories: the offline database holds no advisory of an
+	// ecosystem the project uses, so its packages were matched against
+	// nothing.
+	RuleNoAdvisories = "deps.no_advisories_for_ecosystem"
 )
 
 // Options says where the advisories come from.
@@ -67,13 +72,20 @@ type Package struct {
 // OSV advisory. An error means the scan could not run (missing folder or
 // database, API unreachable); an unreadable lockfile is a finding.
 func Scan(ctx context.Context, root string, opts Options) (*report.Report, error) {
-	if fi, err := os.Stat(root); err != nil {
+	// WalkDir does not follow a root that is a symbolic link (it would
+	// report the link alone): resolve it, so a linked project folder is
+	// scanned like the folder itself.
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("scan deps: %w", err)
+	}
+	if fi, err := os.Stat(real); err != nil {
 		return nil, fmt.Errorf("scan deps: %w", err)
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("scan deps: %s is not a folder", root)
 	}
 	rep := &report.Report{Tool: "deps", Target: root, Unit: "packages", Rules: rules()}
-	inv, err := collect(ctx, root)
+	inv, err := collect(ctx, real)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +104,7 @@ func Scan(ctx context.Context, root string, opts Options) (*report.Report, error
 			return nil, err
 		}
 		rep.Skipped = append(rep.Skipped, db.skipped...)
+		rep.Findings = append(rep.Findings, db.uncovered(inv.pkgs, opts.OfflineDB)...)
 		m = db
 	} else {
 		m = newAPI(opts.API, opts.HTTPClient)

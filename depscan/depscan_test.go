@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	osvpb "github.com/ossf/osv-schema/bindings/go/osvschema"
-
 	"github.com/wardenhq/warden/report"
 )
 
@@ -366,7 +364,7 @@ func TestSeverity(t *testing.T) {
 		{"nothing stated is medium", `{"id":"A"}`, report.Medium},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := &offlineDB{index: map[key][]*osvpb.Vulnerability{}, seen: map[key]map[string]bool{}}
+			db := newDB()
 			rec := tc.record
 			if !strings.Contains(rec, `"affected"`) {
 				rec = strings.Replace(rec, `{"id":"A"`, `{"id":"A","affected":[{"package":{"ecosystem":"npm","name":"p"}}]`, 1)

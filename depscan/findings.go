@@ -24,6 +24,8 @@ func rules() []report.Rule {
 			Help: "Pin the version in metadata.openclaw.install (npm name@1.2.3, go module@v1.2.3, uv name==1.2.3) so what was reviewed is what gets installed."},
 		{ID: RuleUnreadable, Severity: report.Medium, Description: "A lockfile that could not be read, so its dependencies were not checked",
 			Help: "Fix or regenerate the lockfile (npm install, go mod tidy, poetry lock, …); a lockfile the scanner cannot read may also be one a package manager reads differently."},
+		{ID: RuleNoAdvisories, Severity: report.Medium, Description: "The offline OSV database holds no advisories for an ecosystem the project uses, so its packages were not checked",
+			Help: "Add that ecosystem's export to the database: https://osv-vulnerabilities.storage.googleapis.com/<Ecosystem>/all.zip into DIR/<Ecosystem>/all.zip."},
 		{ID: RuleNotChecked, Severity: report.Info, Description: "A skill install that OSV cannot check (Homebrew formula or download)",
 			Help: "Review what the formula or download installs by other means; OSV has no data for it."},
 	}

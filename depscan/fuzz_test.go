@@ -1,8 +1,6 @@
 package depscan
 
 import (
-	osvpb "github.com/ossf/osv-schema/bindings/go/osvschema"
-
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,7 +46,7 @@ func FuzzOSVRecord(f *testing.F) {
 		skillPackage("crates.io", "cargo", "smallvec", "1.6.0", "f", 1, false),
 	}
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		db := &offlineDB{index: map[key][]*osvpb.Vulnerability{}, seen: map[key]map[string]bool{}}
+		db := newDB()
 		if db.add(rec, wantedNames(pkgs)) != nil {
 			return
 		}

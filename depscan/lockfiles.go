@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -94,22 +93,23 @@ func collect(ctx context.Context, root string) (*inventory, error) {
 			return nil
 		}
 		if d.Name() == "SKILL.md" {
-			if d.Type()&fs.ModeSymlink != 0 {
-				inv.skipped = append(inv.skipped, rel+": symbolic link, not followed")
-				return nil
+			if target, ok := inv.input(root, path, rel, d); ok {
+				inv.readSkill(target, rel)
 			}
-			inv.readSkill(path, rel)
 			return nil
 		}
+		target := ""
 		for _, ex := range exs {
 			if !ex.FileRequired(fileAPI{path: rel, d: d}) {
 				continue
 			}
-			if d.Type()&fs.ModeSymlink != 0 {
-				inv.skipped = append(inv.skipped, rel+": symbolic link, not followed")
-				break
+			if target == "" {
+				var ok bool
+				if target, ok = inv.input(root, path, rel, d); !ok {
+					break
+				}
 			}
-			inv.extract(ctx, ex, fsys, root, path, rel)
+			inv.extract(ctx, ex, fsys, root, target, rel)
 		}
 		return nil
 	})
@@ -119,25 +119,34 @@ func collect(ctx context.Context, root string) (*inventory, error) {
 	return inv, nil
 }
 
+// input says where to read a walked file from (see input), and records a
+// deps.unreadable finding when it cannot be read.
+func (inv *inventory) input(root, path, rel string, d fs.DirEntry) (string, bool) {
+	target, why := input(root, path, d)
+	if why != "" {
+		inv.findings = append(inv.findings, unreadable(rel, why))
+		return "", false
+	}
+	return target, true
+}
+
+// unreadable is the finding of a lockfile or SKILL.md that was not read.
+func unreadable(rel, why string) report.Finding {
+	return report.Finding{RuleID: RuleUnreadable, Severity: report.Medium, File: rel,
+		Message:     fmt.Sprintf("%s was not read: %s; its dependencies were not checked", rel, why),
+		Fingerprint: fingerprint(RuleUnreadable, rel, why)}
+}
+
 // extract runs one extractor on one file. A lockfile it cannot read is a
 // finding (its dependencies went unchecked, so CI must not pass silently)
 // and the scan goes on: one broken file does not hide the others.
 func (inv *inventory) extract(ctx context.Context, ex filesystem.Extractor, fsys scalibrfs.FS, root, path, rel string) {
-	f, err := os.Open(path)
+	f, fi, err := openRegular(path)
 	if err != nil {
-		inv.skipped = append(inv.skipped, fmt.Sprintf("%s: %v", rel, err))
+		inv.findings = append(inv.findings, unreadable(rel, err.Error()))
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		inv.skipped = append(inv.skipped, fmt.Sprintf("%s: %v", rel, err))
-		return
-	}
-	if !fi.Mode().IsRegular() {
-		inv.skipped = append(inv.skipped, rel+": not a regular file")
-		return
-	}
 	if fi.Size() > maxLockfile {
 		inv.findings = append(inv.findings, report.Finding{RuleID: RuleUnreadable, Severity: report.Medium, File: rel,
 			Message: fmt.Sprintf("a lockfile larger than %d MiB was not read; its dependencies were not checked", maxLockfile>>20)})

@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/osv-scalibr/enricher/vulnmatch/osvlocal"
@@ -53,7 +57,12 @@ type offlineDB struct {
 	index   map[key][]*osvpb.Vulnerability
 	seen    map[key]map[string]bool // advisory ids per package, so a record in both a zip and a JSON file counts once
 	total   int                     // OSV records read, relevant or not
+	ecos    map[string]bool         // ecosystems with at least one record, relevant or not
 	skipped []string
+}
+
+func newDB() *offlineDB {
+	return &offlineDB{index: map[key][]*osvpb.Vulnerability{}, seen: map[key]map[string]bool{}, ecos: map[string]bool{}}
 }
 
 // loadDB reads every *.json and *.zip under dir. Only advisories that name
@@ -72,7 +81,7 @@ func loadDB(dir string, wanted map[key]bool) (*offlineDB, error) {
 	for k := range wanted {
 		ecos[k.eco] = true
 	}
-	db := &offlineDB{index: map[key][]*osvpb.Vulnerability{}, seen: map[key]map[string]bool{}}
+	db := newDB()
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("offline OSV database: %w", err)
@@ -111,7 +120,7 @@ func loadDB(dir string, wanted map[key]bool) (*offlineDB, error) {
 }
 
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +210,7 @@ func (db *offlineDB) add(b []byte, wanted map[key]bool) error {
 	var keys []key
 	for _, a := range h.Affected {
 		k := keyOf(a.Package.Ecosystem, a.Package.Name)
+		db.ecos[k.eco] = true
 		if wanted[k] && !db.seen[k][h.ID] {
 			keys = append(keys, k)
 		}
@@ -222,6 +232,49 @@ func (db *offlineDB) add(b []byte, wanted map[key]bool) error {
 		}
 	}
 	return nil
+}
+
+// uncovered is a finding per ecosystem of the scanned packages that the
+// database holds no record of: a copy of OSV without PyPI/all.zip would
+// otherwise pass every Python project as clean, saying nothing.
+func (db *offlineDB) uncovered(pkgs []Package, dir string) []report.Finding {
+	type use struct {
+		n     int
+		files []string
+	}
+	uses := map[string]*use{}
+	for _, p := range pkgs {
+		eco := keyOf(p.Ecosystem, "").eco
+		if p.alias || db.ecos[eco] {
+			continue
+		}
+		u := uses[eco]
+		if u == nil {
+			u = &use{}
+			uses[eco] = u
+		}
+		u.n++
+		if !slices.Contains(u.files, p.File) {
+			u.files = append(u.files, p.File)
+		}
+	}
+	var out []report.Finding
+	for _, eco := range slices.Sorted(maps.Keys(uses)) {
+		u := uses[eco]
+		out = append(out, report.Finding{
+			RuleID:   RuleNoAdvisories,
+			Severity: report.Medium,
+			Message: fmt.Sprintf("the offline OSV database holds no %s advisories: %d %s package(s) in %s were not checked",
+				eco, u.n, eco, shortList(u.files, 5)),
+			File:        u.files[0],
+			Evidence:    eco,
+			Fingerprint: fingerprint(RuleNoAdvisories, eco),
+			Fix: fmt.Sprintf("download https://osv-vulnerabilities.storage.googleapis.com/%s/all.zip to %s",
+				url.PathEscape(eco), filepath.Join(dir, eco, "all.zip")),
+			Properties: map[string]string{"ecosystem": eco, "packages": strconv.Itoa(u.n), "files": strings.Join(u.files, ",")},
+		})
+	}
+	return out
 }
 
 // match asks osv-scalibr's matcher which of a package's candidate

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 
@@ -41,9 +40,9 @@ var (
 // readSkill turns a SKILL.md's install specs into packages to match, and
 // findings for what cannot be matched.
 func (inv *inventory) readSkill(path, rel string) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
-		inv.skipped = append(inv.skipped, fmt.Sprintf("%s: %v", rel, err))
+		inv.findings = append(inv.findings, unreadable(rel, err.Error()))
 		return
 	}
 	defer f.Close()

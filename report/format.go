@@ -78,29 +78,48 @@ func writeTable(w io.Writer, r *Report) error {
 	}
 	line := fmt.Sprintf("\n%s: %s (%d %s scanned)", r.Tool, strings.Join(counts, ", "), r.Scanned, unit)
 	if r.Verdict != "" {
-		line += "; verdict " + r.Verdict
+		line += "; verdict " + Sanitize(r.Verdict)
 		if r.Reason != "" {
-			line += " — " + r.Reason
+			line += " — " + oneLine(r.Reason, 1000)
 		}
 	}
-	_, err := fmt.Fprintln(w, line)
-	for _, s := range r.Skipped {
-		fmt.Fprintln(w, "  not scanned:", s)
+	if _, err := fmt.Fprintln(w, line); err != nil {
+		return err
 	}
-	return err
+	for _, s := range r.Skipped {
+		if _, err := fmt.Fprintln(w, "  not scanned:", oneLine(s, 300)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // oneLine keeps a table cell on one line and bounded, so a finding's text
 // cannot forge table rows or flood a terminal.
 func oneLine(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' || r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	s = Sanitize(s)
 	if len([]rune(s)) > max {
 		s = string([]rune(s)[:max]) + "…"
 	}
 	return s
+}
+
+// Sanitize makes a text from a scanned file safe to print on a terminal:
+// line breaks and tabs become spaces, and every other character a
+// terminal acts on — C0 controls (ESC starts colour, cursor and erase
+// sequences), DEL, C1 controls (U+009B is a one-character CSI) and the
+// bidirectional controls that reorder what is shown — becomes '?'.
+// Invalid UTF-8 (a lone 0x9B byte) becomes U+FFFD. An archive member's
+// name is a scanned text like any other.
+func Sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f),
+			r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			return '?'
+		}
+		return r
+	}, s)
 }

@@ -40,7 +40,7 @@ func (s Severity) String() string {
 // critical) work in --fail-on too.
 func ParseSeverity(s string) (Severity, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "info", "note", "none":
+	case "info", "note":
 		return Info, nil
 	case "low":
 		return Low, nil

@@ -147,3 +147,59 @@ func TestProgressIsSilentWhenPiped(t *testing.T) {
 	}
 	p.Finish()
 }
+
+// GitHub rejects a SARIF result without a location ("expected at least
+// one location"): a finding that names no file points at the target.
+func TestSARIFResultWithoutAFileStillHasALocation(t *testing.T) {
+	for _, target := range []string{"skills/weather", "weather 1.2.zip", "", "."} {
+		r := &Report{Tool: "skill", Target: target, Findings: []Finding{
+			{RuleID: "skill.no_skill_md", Severity: Medium, Message: "no SKILL.md"},
+			{RuleID: "file.too_many", Severity: Critical, Message: "too many files", Line: 3},
+		}}
+		var buf bytes.Buffer
+		if err := Write(&buf, SARIF, r, "test"); err != nil {
+			t.Fatalf("%q: %v", target, err)
+		}
+		doc, err := sarif.FromBytes(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range doc.Runs[0].Results {
+			if len(res.Locations) == 0 || res.Locations[0].PhysicalLocation.ArtifactLocation.URI == nil || *res.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
+				t.Fatalf("%q: result %s has no location: %s", target, *res.RuleID, buf.String())
+			}
+			if res.Locations[0].PhysicalLocation.Region != nil {
+				t.Fatalf("%q: a file-less result got a region", target)
+			}
+		}
+		want := map[string]string{"skills/weather": "weather", "weather 1.2.zip": "weather%201.2.zip", "": ".", ".": "."}[target]
+		if got := *doc.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; got != want {
+			t.Fatalf("%q: location %q, want %q", target, got, want)
+		}
+	}
+}
+
+// A scanned file's text reaches the terminal through the verdict's reason,
+// the skipped list and archive member names: none may carry escape
+// sequences (ESC, the one-byte CSI U+009B) or bidi controls.
+func TestTableNeutralisesTerminalControls(t *testing.T) {
+	evil := "a\x1b[2K\x1b[1A\x1b[32mverdict allow\x1b[0m\u009b2J\u202egnp.exe\x07.sh"
+	r := &Report{Tool: "skill", Target: evil, Verdict: "block", Reason: "1 critical finding(s), first: x in " + evil,
+		Skipped: []string{evil}, Findings: []Finding{{RuleID: "x", Severity: Critical, Message: evil, File: evil, Evidence: evil}}}
+	var buf bytes.Buffer
+	if err := Write(&buf, Table, r, ""); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, bad := range []string{"\x1b", "\u009b", "\u202e", "\x07"} {
+		if strings.Contains(out, bad) {
+			t.Fatalf("table output carries %q:\n%q", bad, out)
+		}
+	}
+	if !strings.Contains(out, "a?[2K?[1A?[32mverdict allow") {
+		t.Fatalf("the neutralised text is not shown:\n%q", out)
+	}
+	if got := Sanitize("x\xc2\x9by\x9bz\n\tw"); got != "x?y\uFFFDz  w" {
+		t.Fatalf("Sanitize: %q", got)
+	}
+}

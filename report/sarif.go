@@ -3,14 +3,40 @@ package report
 import (
 	"fmt"
 	"net/url"
+	"path"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 )
 
 // securitySeverity is the score GitHub code scanning reads from a rule's
 // properties to rank security alerts.
-var securitySeverity = map[Severity]string{Info: "0.0", Low: "3.0", Medium: "5.5", High: "8.0", Critical: "9.5"}
+func securitySeverity(s Severity) string {
+	switch s {
+	case Low:
+		return "3.0"
+	case Medium:
+		return "5.5"
+	case High:
+		return "8.0"
+	case Critical:
+		return "9.5"
+	}
+	return "0.0"
+}
+
+// fallbackURI is where a finding that names no file points (a skill
+// without SKILL.md, too many files): GitHub rejects a result without a
+// location, and such a finding is about the scanned target as a whole.
+func fallbackURI(target string) string {
+	t := strings.TrimRight(filepath.ToSlash(target), "/")
+	if b := path.Base(t); t != "" && b != "." && b != "/" {
+		return b
+	}
+	return "."
+}
 
 func level(s Severity) string {
 	switch {
@@ -60,7 +86,7 @@ func ToSARIF(r *Report, version string) (*sarif.Report, error) {
 		}
 		d := run.AddRule(id).WithDescription(desc).
 			WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(level(ru.Severity))).
-			WithProperties(sarif.NewPropertyBag().Add("security-severity", securitySeverity[ru.Severity]).Add("tags", []string{"security"}))
+			WithProperties(sarif.NewPropertyBag().Add("security-severity", securitySeverity(ru.Severity)).Add("tags", []string{"security"}))
 		if ru.Help != "" {
 			d.WithHelp(sarif.NewMultiformatMessageString().WithText(ru.Help))
 		}
@@ -74,17 +100,19 @@ func ToSARIF(r *Report, version string) (*sarif.Report, error) {
 			msg += " Fix: " + f.Fix
 		}
 		res := run.CreateResultForRule(f.RuleID).WithLevel(level(f.Severity)).WithMessage(sarif.NewTextMessage(msg))
+		uri := fileURI(fallbackURI(r.Target))
 		if f.File != "" {
-			loc := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(fileURI(f.File)).WithURIBaseID("%SRCROOT%"))
-			if f.Line > 0 {
-				reg := sarif.NewRegion().WithStartLine(f.Line)
-				if f.Column > 0 {
-					reg.WithStartColumn(f.Column)
-				}
-				loc.WithRegion(reg)
-			}
-			res.AddLocation(sarif.NewLocationWithPhysicalLocation(loc))
+			uri = fileURI(f.File)
 		}
+		loc := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(uri).WithURIBaseID("%SRCROOT%"))
+		if f.File != "" && f.Line > 0 {
+			reg := sarif.NewRegion().WithStartLine(f.Line)
+			if f.Column > 0 {
+				reg.WithStartColumn(f.Column)
+			}
+			loc.WithRegion(reg)
+		}
+		res.AddLocation(sarif.NewLocationWithPhysicalLocation(loc))
 		if f.Fingerprint != "" {
 			res.WithPartialFingerprints(map[string]string{"wardenFingerprint/v1": f.Fingerprint})
 		}

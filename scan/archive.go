@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/wardenhq/warden/report"
 )
 
 // maxArchiveDepth bounds archives inside archives: a skill has no reason
@@ -97,11 +99,11 @@ type member struct {
 func (w *walker) archive(at string, b []byte, kind string, depth int) {
 	r := w.r
 	if kind == kindUnsupported {
-		r.add(Finding{RuleID: "archive.unsupported", Severity: Warn, Message: "an archive format the scanner cannot open (its content cannot be checked)", File: at})
+		w.add(Finding{RuleID: "archive.unsupported", Severity: Warn, Message: "an archive format the scanner cannot open (its content cannot be checked)", File: at})
 		return
 	}
 	if depth > maxArchiveDepth {
-		r.add(Finding{RuleID: "archive.too_deep", Severity: Critical, Message: fmt.Sprintf("archives nested more than %d deep; the inner ones were not read", maxArchiveDepth), File: at})
+		w.add(Finding{RuleID: "archive.too_deep", Severity: Critical, Message: fmt.Sprintf("archives nested more than %d deep; the inner ones were not read", maxArchiveDepth), File: at})
 		return
 	}
 	members, err := w.members(at, b, kind)
@@ -110,7 +112,7 @@ func (w *walker) archive(at string, b []byte, kind string, depth int) {
 		if where == "" {
 			where = r.Target
 		}
-		r.add(Finding{RuleID: "archive.unreadable", Severity: Critical, Message: "an archive that cannot be read (" + err.Error() + ")", File: where})
+		w.add(Finding{RuleID: "archive.unreadable", Severity: Critical, Message: "an archive that cannot be read (" + err.Error() + ")", File: where})
 		return
 	}
 	prefix := ""
@@ -139,7 +141,7 @@ func (w *walker) members(at string, b []byte, kind string) ([]member, error) {
 	unique := func(name string) bool {
 		k := strings.ToLower(name)
 		if seen[k] {
-			w.r.add(Finding{RuleID: "archive.duplicate_name", Severity: Critical, Message: "two archive members share this name (which one is extracted depends on the tool)", File: join(at, name)})
+			w.add(Finding{RuleID: "archive.duplicate_name", Severity: Critical, Message: "two archive members share this name (which one is extracted depends on the tool)", File: join(at, name)})
 			return false
 		}
 		seen[k] = true
@@ -151,17 +153,25 @@ func (w *walker) members(at string, b []byte, kind string) ([]member, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := zipLayout(b, zr); err != nil {
+			where := at
+			if where == "" {
+				where = w.r.Target
+			}
+			w.add(Finding{RuleID: "archive.inconsistent", Severity: Critical, File: report.Sanitize(where),
+				Message: "a zip whose local entries and central directory disagree (an extractor that reads it front to back writes files the scanner never saw): " + oneLineName(err.Error())})
+		}
 		for _, f := range zr.File {
 			name, ok := w.entryName(at, f.Name)
 			if !ok || f.FileInfo().IsDir() || !unique(name) {
 				continue
 			}
 			if f.Flags&0x1 != 0 {
-				w.r.add(Finding{RuleID: "archive.encrypted", Severity: Critical, Message: "a password-protected archive member (its content cannot be checked)", File: join(at, name)})
+				w.add(Finding{RuleID: "archive.encrypted", Severity: Critical, Message: "a password-protected archive member (its content cannot be checked)", File: join(at, name)})
 				continue
 			}
 			if f.Mode()&os.ModeSymlink != 0 {
-				w.r.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a symbolic link (not followed)", File: join(at, name)})
+				w.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a symbolic link (not followed)", File: join(at, name)})
 				continue
 			}
 			out = append(out, member{name: name, size: int64(min(f.UncompressedSize64, 1<<62)), open: f.Open})
@@ -180,23 +190,39 @@ func (w *walker) members(at string, b []byte, kind string) ([]member, error) {
 			if !ok || (h.Typeflag != tar.TypeDir && !unique(name)) {
 				continue
 			}
-			switch h.Typeflag {
-			case tar.TypeReg:
+			regular := func() error {
 				// tar members are read in order: copy now, bounded.
 				data, err := readBounded(func() (io.ReadCloser, error) { return io.NopCloser(tr), nil }, maxFileBytes)
 				if err != nil && !errors.Is(err, errTooLarge) {
-					return out, err
+					return err
 				}
 				size := h.Size
 				if errors.Is(err, errTooLarge) {
 					size = maxFileBytes + 1
 				}
 				out = append(out, member{name: name, size: size, open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
+				return nil
+			}
+			switch h.Typeflag {
+			// GNU tar writes contiguous ('7') and sparse ('S') files as
+			// regular ones; Go hands a sparse file's data back expanded.
+			// 0 is the old regular type Go usually renames.
+			case tar.TypeReg, 0, tar.TypeCont, tar.TypeGNUSparse:
+				if err := regular(); err != nil {
+					return out, err
+				}
 			case tar.TypeSymlink, tar.TypeLink:
-				w.r.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a link to " + oneLineName(h.Linkname) + " (not followed)", File: join(at, name)})
-			case tar.TypeDir:
+				w.add(Finding{RuleID: "file.symlink", Severity: Warn, Message: "a link to " + oneLineName(h.Linkname) + " (not followed)", File: join(at, name)})
+			case tar.TypeDir, 'D', tar.TypeXGlobalHeader, 'V': // folders (GNU's 'D' too), a global header, a volume label
+			case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+				w.add(Finding{RuleID: "archive.special_file", Severity: Warn, Message: "a device, FIFO or other special file in an archive", File: join(at, name)})
 			default:
-				w.r.add(Finding{RuleID: "archive.special_file", Severity: Warn, Message: "a device, FIFO or other special file in an archive", File: join(at, name)})
+				// GNU tar extracts a type it does not know as a regular
+				// file: read it as one, and block.
+				w.add(Finding{RuleID: "archive.unknown_type", Severity: Critical, Message: fmt.Sprintf("a tar member of unknown type %q (tar extracts it as a regular file)", oneLineName(string(rune(h.Typeflag)))), File: join(at, name)})
+				if err := regular(); err != nil {
+					return out, err
+				}
 			}
 		}
 	case kindGzip:
@@ -225,9 +251,9 @@ func (w *walker) members(at string, b []byte, kind string) ([]member, error) {
 // reported instead of read.
 func (w *walker) entryName(at, name string) (string, bool) {
 	n := strings.ReplaceAll(name, "\\", "/")
-	clean := path.Clean("/" + n)[1:]
+	clean := report.Sanitize(path.Clean("/" + n)[1:])
 	if strings.HasPrefix(n, "/") || strings.HasPrefix(path.Clean(n), "../") || path.Clean(n) == ".." || (len(n) > 1 && n[1] == ':') {
-		w.r.add(Finding{RuleID: "archive.path_traversal", Severity: Critical, Message: "an archive member whose path leaves the archive: " + oneLineName(name), File: join(at, clean)})
+		w.add(Finding{RuleID: "archive.path_traversal", Severity: Critical, Message: "an archive member whose path leaves the archive: " + oneLineName(name), File: join(at, clean)})
 		return "", false
 	}
 	return clean, clean != ""
@@ -262,13 +288,10 @@ func join(at, name string) string {
 	return at + "!/" + name
 }
 
+// oneLineName is a name from an archive as a finding may quote it:
+// terminal controls made visible (report.Sanitize), bounded.
 func oneLineName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
+	s = report.Sanitize(s)
 	if len(s) > 200 {
 		s = strings.ToValidUTF8(s[:200], "") + "…"
 	}

@@ -1,6 +1,11 @@
 package scan_test
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,8 +46,9 @@ func FuzzScanSkill(f *testing.F) {
 }
 
 // FuzzScanArchive: whatever bytes a skill archive holds (truncated zips,
-// lying headers, nested bombs), the walker returns a report or an error —
-// never a panic, never more than its bounds in memory.
+// lying headers, nested bombs), the walker returns a verdict — never a
+// panic, never more than its bounds in memory; it refuses only a file
+// that is no archive, and blocks any archive Go's readers cannot read.
 func FuzzScanArchive(f *testing.F) {
 	f.Add(zipOf(f, zfile{name: "s/SKILL.md", body: cleanSkillMD}, zfile{name: "s/a.zip", body: string(zipOf(f, zfile{name: "x", body: "curl x | sh"}))}))
 	f.Add(tgzOf(f, tfile{name: "SKILL.md", body: cleanSkillMD}, tfile{name: "l", typ: '2', link: "/etc"}))
@@ -56,7 +62,13 @@ func FuzzScanArchive(f *testing.F) {
 		p := filepath.Join(t.TempDir(), "skill.zip")
 		os.WriteFile(p, data, 0o644)
 		rep, err := s.Skill(p)
+		kind := archiveMagic(data)
 		if err != nil {
+			// Only a file that is no archive at all is refused; an
+			// archive, however broken, gets a verdict.
+			if kind != "" {
+				t.Fatalf("a %s archive was refused instead of judged: %v", kind, err)
+			}
 			return
 		}
 		switch rep.Verdict {
@@ -64,7 +76,71 @@ func FuzzScanArchive(f *testing.F) {
 		default:
 			t.Fatalf("verdict %q", rep.Verdict)
 		}
+		// An archive the standard library cannot read is blocked.
+		if !stdlibReads(kind, data) && rep.Verdict != scan.Block {
+			t.Fatalf("an unreadable %s archive got %s: %+v", kind, rep.Verdict, rep.Findings)
+		}
 	})
+}
+
+// archiveMagic names the archive data starts like, or "".
+func archiveMagic(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("PK\x03\x04")), bytes.HasPrefix(b, []byte("PK\x05\x06")):
+		return "zip"
+	case bytes.HasPrefix(b, []byte{0x1f, 0x8b}):
+		return "gzip"
+	case len(b) > 262 && bytes.Equal(b[257:262], []byte("ustar")):
+		return "tar"
+	}
+	return ""
+}
+
+// stdlibReads reports whether Go's own readers get through the whole
+// archive (every member read to its end).
+func stdlibReads(kind string, b []byte) bool {
+	switch kind {
+	case "zip":
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return false
+		}
+		for _, f := range zr.File {
+			if f.Flags&1 != 0 || f.FileInfo().IsDir() || f.Mode()&os.ModeSymlink != 0 {
+				continue
+			}
+			rc, err := f.Open()
+			if err != nil {
+				return false
+			}
+			_, err = io.Copy(io.Discard, io.LimitReader(rc, 8<<20))
+			rc.Close()
+			if err != nil {
+				return false
+			}
+		}
+		return true
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return false
+		}
+		_, err = io.Copy(io.Discard, io.LimitReader(zr, 8<<20))
+		return err == nil
+	case "tar":
+		tr := tar.NewReader(bytes.NewReader(b))
+		for {
+			if _, err := tr.Next(); err == io.EOF {
+				return true
+			} else if err != nil {
+				return false
+			}
+			if _, err := io.Copy(io.Discard, io.LimitReader(tr, 8<<20)); err != nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // FuzzFrontmatter: SKILL.md frontmatter (YAML with a JSON5 block inside)

@@ -1,10 +1,13 @@
 package scan
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,10 +39,17 @@ type PolicyResponse struct {
 	Findings        []Finding `json:"findings,omitempty"`
 }
 
-// InstallPolicy answers one install-policy request. It never fails: any
-// problem — a request it cannot read, a path it cannot scan — is a block
-// with the reason (fail closed).
+// InstallPolicy answers one install-policy request (see
+// InstallPolicyContext) without a caller's context.
 func InstallPolicy(stdin io.Reader) PolicyResponse {
+	return InstallPolicyContext(context.Background(), stdin)
+}
+
+// InstallPolicyContext answers one install-policy request. It never
+// fails: any problem — a request it cannot read, a path it cannot scan, a
+// scan cut short by ctx or the time budget — is a block with the reason
+// (fail closed).
+func InstallPolicyContext(ctx context.Context, stdin io.Reader) PolicyResponse {
 	block := func(format string, a ...any) PolicyResponse {
 		return PolicyResponse{ProtocolVersion: policyProtocol, Decision: Block, Reason: cap1000("warden: " + fmt.Sprintf(format, a...))}
 	}
@@ -63,7 +73,11 @@ func InstallPolicy(stdin io.Reader) PolicyResponse {
 	if req.SourcePathKind != "" && req.SourcePathKind != "directory" {
 		return block("sourcePathKind %q is not supported (want directory)", req.SourcePathKind)
 	}
-	rep, err := ScanSkill(req.SourcePath)
+	s, err := NewScanner()
+	if err != nil {
+		return block("%v", err)
+	}
+	rep, err := s.SkillContext(ctx, req.SourcePath)
 	if err != nil {
 		return block("%v", err)
 	}
@@ -76,13 +90,8 @@ func InstallPolicy(stdin io.Reader) PolicyResponse {
 		resp.Reason = cap1000(fmt.Sprintf("Warden's scan of %s %s: %s", what, req.TargetName, rep.Reason))
 	}
 	// The most severe first, then at most the protocol's 100.
-	fs := append([]Finding(nil), rep.Findings...)
-	order := map[string]int{Critical: 0, Warn: 1, Info: 2}
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && order[fs[j].Severity] < order[fs[j-1].Severity]; j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
+	fs := slices.Clone(rep.Findings)
+	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(severity(b.Severity), severity(a.Severity)) })
 	if len(fs) > policyMaxFinding {
 		fs = fs[:policyMaxFinding]
 	}

@@ -30,6 +30,9 @@ type rule struct {
 // (normalize.go) so look-alike letters do not hide a command.
 type matcher struct {
 	re *regexp.Regexp
+	// pre is what a line must hold before re is worth running
+	// (prefilter.go).
+	pre prefilter
 	// with must each match the same line too (a combination rule).
 	with []matcher
 	// keep, if set, vets each match of re; a match it refuses is skipped.
@@ -39,31 +42,69 @@ type matcher struct {
 	raw bool
 }
 
-// FindStringIndex returns the byte range, in line, of the first match
-// that every condition accepts, or nil.
-func (m matcher) FindStringIndex(line string) []int {
-	text, at := line, []int(nil)
-	if !m.raw {
-		text, at = fold(line)
-	}
-	loc := m.find(text)
-	if loc == nil || at == nil {
-		return loc
-	}
-	return []int{at[loc[0]], at[loc[1]]}
+// line is one line of a file in the forms the matchers read, computed
+// once for all of them.
+type line struct {
+	text   string   // as written
+	folded string   // fold(text)
+	at     []int    // folded byte -> text byte; nil when folded == text
+	lower  string   // asciiLower(folded), for the prefilters
+	pairs  *pairSet // the byte pairs of lower; nil: not computed
 }
 
-// findFolded is FindStringIndex given the line already folded (fold is
-// the costly part, done once per line for all rules).
-func (m matcher) findFolded(line, folded string, at []int) []int {
-	if m.raw {
-		return m.find(line)
+// newLine prepares text. With pairs (a scratch set the caller clears with
+// done), the prefilters rule most literals out with a bit test.
+func newLine(text string, pairs *pairSet) *line {
+	folded, at := fold(text)
+	l := &line{text: text, folded: folded, at: at, lower: asciiLower(folded), pairs: pairs}
+	if pairs != nil {
+		pairs.add(l.lower)
 	}
-	loc := m.find(folded)
-	if loc == nil || at == nil {
+	return l
+}
+
+// done clears the line's byte pairs from the scratch set.
+func (l *line) done() {
+	if l.pairs != nil {
+		l.pairs.remove(l.lower)
+	}
+}
+
+// FindStringIndex returns the byte range, in s, of the first match that
+// every condition accepts, or nil.
+func (m matcher) FindStringIndex(s string) []int { return m.match(newLine(s, nil)) }
+
+// match is FindStringIndex on a prepared line.
+func (m matcher) match(l *line) []int {
+	if !m.admits(l) {
+		return nil
+	}
+	if m.raw {
+		return m.find(l.text)
+	}
+	loc := m.find(l.folded)
+	if loc == nil || l.at == nil {
 		return loc
 	}
-	return []int{at[loc[0]], at[loc[1]]}
+	return []int{l.at[loc[0]], l.at[loc[1]]}
+}
+
+// admits runs the prefilters of the matcher and its companions: only a
+// line that passes them all is worth a regular expression.
+func (m matcher) admits(l *line) bool {
+	if m.raw {
+		if len(l.text) < m.pre.minLen {
+			return false
+		}
+	} else if !m.pre.admits(l.lower, l.pairs) {
+		return false
+	}
+	for _, w := range m.with {
+		if !w.admits(l) {
+			return false
+		}
+	}
+	return true
 }
 
 func (m matcher) find(text string) []int {
@@ -83,10 +124,20 @@ func (m matcher) find(text string) []int {
 	return nil
 }
 
-func re(expr string) matcher { return matcher{re: regexp.MustCompile(expr)} }
+func re(expr string) matcher {
+	return matcher{re: regexp.MustCompile(expr), pre: newPrefilter(expr)}
+}
 
 func keep(expr string, f func(string) bool) matcher {
-	return matcher{re: regexp.MustCompile(expr), keep: f}
+	m := re(expr)
+	m.keep = f
+	return m
+}
+
+// all is m, matched only on lines where each of with matches too.
+func all(m matcher, with ...matcher) matcher {
+	m.with = with
+	return m
 }
 
 // Building blocks shared by several rules (Go regexp syntax, joined with |).
@@ -175,6 +226,13 @@ func onlyKnownInstallers(s string) bool {
 	return true
 }
 
+// isIPURL reports whether a match of rawIPURL|suspiciousHosts is the
+// raw-IP URL (the suspicious hosts carry no scheme).
+func isIPURL(m string) bool {
+	scheme, _, ok := strings.Cut(m, "://")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "ftp"))
+}
+
 // publicIP reports whether a raw-IP URL points at the internet: loopback,
 // private and unspecified addresses are a local service, not a server
 // somebody else runs.
@@ -190,9 +248,7 @@ func publicIP(m string) bool {
 var (
 	mRawIP      = keep(rawIPURL, publicIP)
 	mSuspicious = re(suspiciousHosts)
-	mUntrusted  = matcher{re: regexp.MustCompile(rawIPURL + `|` + suspiciousHosts), keep: func(m string) bool {
-		return !regexp.MustCompile(`^(?i)(https?|ftp)://`).MatchString(m) || publicIP(m)
-	}}
+	mUntrusted  = keep(rawIPURL+`|`+suspiciousHosts, func(m string) bool { return !isIPURL(m) || publicIP(m) })
 	mLure       = re(lureTerminal + `|` + lurePrerequisite)
 	mNetCall    = re(netCall)
 	mSends      = re(sends)
@@ -229,40 +285,39 @@ var rules = []rule{
 			`(?i)python[23]?\s+-c\s+["'][^"']*(urlopen|requests\.get|exec\(|b64decode)|\b(python[23]?|node|perl|ruby)\s+-[ce]\s+["']?\$\(\s*(curl|wget)|` +
 			`(?i)\beval\s+["']?\$\(\s*(curl|wget)\b|new\s+Function\s*\(|\b(iex|Invoke-Expression)\b.*\b(DownloadString|iwr|irm|Invoke-WebRequest|FromBase64String)|` +
 			`(?i)__import__\(\s*["'](base64|zlib|marshal)["']\)`)},
-	{"download.exec", Critical, "downloads a program and runs it (from a temp or hidden path, or after removing macOS's quarantine)", matcher{
-		re: regexp.MustCompile(download), with: []matcher{mRunFetched}}},
+	{"download.exec", Critical, "downloads a program and runs it (from a temp or hidden path, or after removing macOS's quarantine)", all(re(download), mRunFetched)},
 	{"download.hidden_run", Critical, "runs a hidden file from a temporary folder", re(
 		`(?i)(^|[;&|]\s*|\bnohup\s+|\bexec\s+)(/tmp|/var/tmp|/dev/shm|\$TMPDIR)/\.[\w.-]+`)},
 	{"url.raw_ip", Warn, "contacts a raw IP address", mRawIP},
 	{"url.suspicious_host", Warn, "uses a paste site, tunnel, request catcher or URL shortener", mSuspicious},
 	{"net.untrusted", Critical, "fetches from or sends to a raw IP, paste site, tunnel, request catcher or URL shortener",
-		matcher{re: mNetCall.re, with: []matcher{mUntrusted}}},
+		all(mNetCall, mUntrusted)},
 	{"lure.terminal", Warn, "tells the user to run something in a terminal", re(lureTerminal)},
 	{"lure.prerequisite", Warn, "a 'prerequisite' banner asking to install a helper first", re(lurePrerequisite)},
 	{"lure.payload", Critical, "a terminal lure or prerequisite banner pointing at a raw IP, paste site or tunnel",
-		matcher{re: mLure.re, with: []matcher{mUntrusted}}},
+		all(mLure, mUntrusted)},
 	{"archive.password", Critical, "a password-protected archive (its content cannot be checked, which is its purpose)", re(
 		`(?i)\bunzip\s+(-\w+\s+)*-P\s|\b7z\s+[xe]\b.*\s-p\S|\bunrar\s+[xe]\b.*\s-p\S|` +
 			`(?i)\.(zip|7z|rar)\b[^\n]{0,80}\b(password|passphrase|passcode|pass)\s*(is\s*)?[:=\x60"']|` +
 			`(?i)\b(password|passphrase|passcode)\s*(is\s*)?[:=]\s*[\x60"']?[\w-]+[\x60"']?[^\n]{0,60}\.(zip|7z|rar)\b|` +
 			`(?i)\b(extract|unzip|unpack|open)\b[^\n]{0,60}\b((with|using)\s+(the\s+)?(password|passphrase)|(password|passphrase|passcode|pass)\s*[:=])|` +
 			`(?i)\b(archive|zip|rar|7z)\s+(password|passphrase)\s*(is\s*)?[:=]`)},
-	{"creds.read", Critical, "reads credential stores (SSH and cloud keys, browser passwords, keychains, wallets)", matcher{
-		re: regexp.MustCompile(stealerFile + `|` + credPath), keep: func(m string) bool { return !strings.HasSuffix(strings.ToLower(m), ".pub") },
-		with: []matcher{re(readsFile + `|` + stealerFile)}}},
+	{"creds.read", Critical, "reads credential stores (SSH and cloud keys, browser passwords, keychains, wallets)", all(
+		keep(stealerFile+`|`+credPath, func(m string) bool { return !strings.HasSuffix(strings.ToLower(m), ".pub") }),
+		re(readsFile+`|`+stealerFile))},
 	{"creds.path", Warn, "names a credential store (SSH, cloud, OpenClaw's own config)", keep(credPath, func(m string) bool {
 		return !strings.HasSuffix(strings.ToLower(m), ".pub")
 	})},
 	{"creds.env_file", Warn, "reads .env files", re(`(?i)\b(cat|open|read|load|source|cp|copy)\b[^\n]{0,40}\.env\b`)},
-	{"exfil.send", Critical, "sends credentials or the environment over the network", matcher{
-		re: mSends.re, with: []matcher{re(credPath + `|` + stealerFile + `|` + envDump + `|(^|[\s"'/@=])\.env\b`)}}},
+	{"exfil.send", Critical, "sends credentials or the environment over the network", all(
+		mSends, re(credPath+`|`+stealerFile+`|`+envDump+`|(^|[\s"'/@=])\.env\b`))},
 	{"env.harvest", Warn, "collects the whole environment", re(envDump)},
 	{"persist.autostart", Warn, "installs itself to start again (cron, launchd, systemd, shell rc files)", re(persistence)},
-	{"persist.payload", Critical, "makes a download, a temp-folder program or a decoded payload start again by itself", matcher{
-		re: regexp.MustCompile(persistence), with: []matcher{mPayloadish}}},
+	{"persist.payload", Critical, "makes a download, a temp-folder program or a decoded payload start again by itself", all(
+		re(persistence), mPayloadish)},
 	{"persist.agent_memory", Warn, "writes to the agent's own memory or persona files (SOUL.md, MEMORY.md, AGENTS.md)", re(agentMemoryWrite)},
-	{"injection.memory_write", Critical, "writes standing instructions into the agent's memory or persona files (memory poisoning)", matcher{
-		re: regexp.MustCompile(agentMemoryWrite), with: []matcher{re(`(?i)\b(always|every\s+time|from\s+now\s+on|whenever|never|ignore|do\s+not\s+(ask|tell|mention)|without\s+asking)\b`)}}},
+	{"injection.memory_write", Critical, "writes standing instructions into the agent's memory or persona files (memory poisoning)", all(
+		re(agentMemoryWrite), re(`(?i)\b(always|every\s+time|from\s+now\s+on|whenever|never|ignore|do\s+not\s+(ask|tell|mention)|without\s+asking)\b`))},
 	{"priv.escalate", Warn, "asks for more privileges", re(`(?i)\bsudo\s+\S|\bsetcap\s|\bdoas\s+\S|\bpkexec\s`)},
 	{"priv.setuid", Critical, "makes a program run as root for everyone (setuid) or grants passwordless sudo", re(
 		`(?i)\bchmod\s+(-\w+\s+)*([ugoa]*\+[rwx]*s|[0-7]*[4-7][0-7]{3}\b)|NOPASSWD\s*:|>>?\s*/etc/sudoers|/etc/sudoers\.d/|` +
@@ -364,8 +419,14 @@ func flagTags(s string) int {
 
 // encodedBlob finds long base64 or \x runs; base64 images and fonts
 // embedded as data: URLs are content, not code.
-var encodedBlob = matcher{re: regexp.MustCompile(`(data:(image|font)/[\w.+-]+;base64,)?[A-Za-z0-9+/]{400,}={0,2}|(\\x[0-9a-fA-F]{2}){40,}`), raw: true,
-	keep: func(m string) bool { return !strings.HasPrefix(m, "data:") }}
+var encodedBlob = rawMatcher(keep(`(data:(image|font)/[\w.+-]+;base64,)?[A-Za-z0-9+/]{400,}={0,2}|(\\x[0-9a-fA-F]{2}){40,}`,
+	func(m string) bool { return !strings.HasPrefix(m, "data:") }))
+
+// rawMatcher is m matched on the line as written.
+func rawMatcher(m matcher) matcher {
+	m.raw = true
+	return m
+}
 
 // RuleInfo describes one rule of the catalogue.
 type RuleInfo struct {
@@ -387,6 +448,7 @@ var builtinRules = []RuleInfo{
 	{"skill.no_skill_md", Warn, "no SKILL.md at the top of the folder"},
 	{"skill.frontmatter", Warn, "SKILL.md has no frontmatter or unreadable metadata"},
 	{"file.binary", Warn, "a compiled or binary file (its behaviour cannot be read)"},
+	{"file.nul_in_text", Critical, "a NUL byte in a script or text file (hides the file from tools that stop at binary content; interpreters run it)"},
 	{"file.symlink", Warn, "a symbolic link (not followed)"},
 	{"file.too_large", Critical, "a file larger than a skill needs; it was not read"},
 	{"file.too_many", Critical, "more files than a skill needs"},
@@ -396,6 +458,9 @@ var builtinRules = []RuleInfo{
 	{"archive.too_deep", Critical, "archives nested deeper than the scanner reads"},
 	{"archive.unreadable", Critical, "an archive or member that cannot be read"},
 	{"archive.special_file", Warn, "a device, FIFO or other special file in an archive"},
+	{"archive.inconsistent", Critical, "a zip whose local entries and central directory disagree (streaming extractors write files the scanner never saw)"},
+	{"archive.unknown_type", Critical, "a tar member of an unknown type (tar extracts it as a regular file)"},
+	{"scan.incomplete", Critical, "the scan stopped before the end (out of time, cancelled, or too many findings); what was not read cannot be allowed"},
 	{"archive.unsupported", Warn, "an archive format the scanner cannot open (its content cannot be checked)"},
 }
 

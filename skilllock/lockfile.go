@@ -143,7 +143,8 @@ func validName(n string) error {
 
 // Read reads and parses the lock file at p.
 func Read(p string) (*Lock, error) {
-	f, err := os.Open(p)
+	// A named pipe in the lock's place is refused, not waited on.
+	f, _, err := openRegular(p)
 	if err != nil {
 		return nil, fmt.Errorf("lock file: %w", err)
 	}

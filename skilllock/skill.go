@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/titanous/json5"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wardenhq/warden/report"
@@ -140,13 +141,14 @@ func (s *Skill) load(wsLock map[string]wsEntry) error {
 	return nil
 }
 
-// readSmallFile reads at most 1 MiB of p, or nothing.
+// readSmallFile reads at most 1 MiB of p, or nothing: a link (not
+// followed: it could lead anywhere) or a special file reads as nothing.
 func readSmallFile(p string) []byte {
 	fi, err := os.Lstat(p)
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	f, err := os.Open(p)
+	f, _, err := openRegular(p)
 	if err != nil {
 		return nil
 	}
@@ -201,18 +203,26 @@ type frontmatter struct {
 
 // readFrontmatter reads name and version from SKILL.md's YAML frontmatter:
 // version at the top level, else metadata.version or
-// metadata.openclaw.version (metadata may be a JSON string, as OpenClaw's
-// JSON5 block often is written). Scalars are taken as written (1.10 stays
-// "1.10", not a float). Whatever does not parse is left empty: these are
-// labels, not what the lock trusts (the hash is).
+// metadata.openclaw.version. metadata, or metadata.openclaw, may be a
+// string holding JSON5 (as OpenClaw's block is often written): it is read
+// as the skill scanner reads it (scan.ParseFrontmatter), JSON5 first, then
+// YAML. Scalars are taken as written (1.10 stays "1.10", not a float).
+// Whatever does not parse is left empty: these are labels, not what the
+// lock trusts (the hash is).
 func readFrontmatter(p string) frontmatter {
-	md := bytes.TrimPrefix(readSmallFile(p), []byte("\ufeff"))
+	return parseFrontmatter(readSmallFile(p))
+}
+
+// parseFrontmatter is readFrontmatter of a SKILL.md's bytes.
+func parseFrontmatter(md []byte) frontmatter {
+	md = bytes.TrimPrefix(md, []byte("\ufeff"))
 	md = bytes.ReplaceAll(md, []byte("\r\n"), []byte("\n"))
 	if !bytes.HasPrefix(md, []byte("---\n")) {
 		return frontmatter{}
 	}
+	// end 0 is "---\n---": an empty frontmatter (and md[4:3] would panic).
 	end := bytes.Index(md[3:], []byte("\n---"))
-	if end < 0 {
+	if end < 1 {
 		return frontmatter{}
 	}
 	var doc yaml.Node
@@ -221,21 +231,90 @@ func readFrontmatter(p string) frontmatter {
 	}
 	root := doc.Content[0]
 	fm := frontmatter{Name: scalarAt(root, "name"), Version: scalarAt(root, "version")}
-	meta := child(root, "metadata")
-	if meta != nil && meta.Kind == yaml.ScalarNode {
-		// A JSON string is YAML too; parse it as a document of its own.
-		var m yaml.Node
-		if yaml.Unmarshal([]byte(meta.Value), &m) == nil && len(m.Content) > 0 {
-			meta = m.Content[0]
-		}
-	}
 	if fm.Version == "" {
-		fm.Version = scalarAt(meta, "version")
-	}
-	if fm.Version == "" {
-		fm.Version = scalarAt(child(meta, "openclaw"), "version")
+		fm.Version = metaVersion(child(root, "metadata"))
 	}
 	return fm
+}
+
+// metaVersion reads version, else openclaw.version, of a metadata block
+// written as YAML or as a JSON5 string.
+func metaVersion(meta *yaml.Node) string {
+	if meta != nil && meta.Kind == yaml.ScalarNode {
+		return blockVersion(meta.Value, true)
+	}
+	if v := scalarAt(meta, "version"); v != "" {
+		return v
+	}
+	oc := child(meta, "openclaw")
+	if oc != nil && oc.Kind == yaml.ScalarNode {
+		return blockVersion(oc.Value, false)
+	}
+	return scalarAt(oc, "version")
+}
+
+// blockVersion reads a block given as a string: JSON5 (numbers kept as
+// written), else YAML. With nested, the block is metadata and its
+// openclaw entry is looked into too.
+func blockVersion(s string, nested bool) string {
+	// The JSON5 and YAML decoders recurse per bracket: a block nested
+	// deeper than any real one is not decoded (the skill scanner's bound).
+	if nesting(s) > maxNesting {
+		return ""
+	}
+	dec := json5.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil {
+		var n yaml.Node
+		if yaml.Unmarshal([]byte(s), &n) != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+			return ""
+		}
+		if !nested {
+			return scalarAt(n.Content[0], "version")
+		}
+		return metaVersion(n.Content[0])
+	}
+	if v := jsonScalar(m["version"]); v != "" || !nested {
+		return v
+	}
+	switch oc := m["openclaw"].(type) {
+	case map[string]any:
+		return jsonScalar(oc["version"])
+	case string:
+		return blockVersion(oc, false)
+	}
+	return ""
+}
+
+// maxNesting is the skill scanner's bound on brackets in a metadata block.
+const maxNesting = 64
+
+// nesting is the deepest bracket nesting of s, counting brackets inside
+// strings too (over-counting only leaves a label empty).
+func nesting(s string) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '{', '[':
+			depth++
+			deepest = max(deepest, depth)
+		case '}', ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// jsonScalar is a JSON5 string or number as written, else "".
+func jsonScalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case json5.Number:
+		return string(x)
+	}
+	return ""
 }
 
 // child returns the value of key in a YAML mapping node, or nil.

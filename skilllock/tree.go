@@ -12,6 +12,8 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -35,6 +37,11 @@ type Tree struct {
 	SHA256 string            // the tree digest
 	Files  map[string]string // slash path → per-file digest
 	Bytes  int64             // bytes read
+	// LinksOut lists, as "path -> target", the symbolic links that are
+	// absolute or lead out of the folder: the digest covers a link's
+	// target string, not what it points to, so what is behind these can
+	// change without the digest changing.
+	LinksOut []string
 }
 
 // Kinds of entry, the first byte of what a per-file digest covers. The
@@ -48,14 +55,15 @@ const (
 )
 
 // excluded reports whether a slash path relative to the skill root is left
-// out of the hash: VCS data, Finder litter, and ClawHub's origin.json,
-// which OpenClaw rewrites (with a new installedAt) on every install of the
-// same version. Everything else under .clawhub/ is hashed, so that folder
-// cannot hide a payload.
+// out of the hash: the skill's own git data (a top-level .git only: one
+// deeper is not git's and could hide a payload the skill loads), Finder
+// litter, and ClawHub's origin.json, which OpenClaw rewrites (with a new
+// installedAt) on every install of the same version. Everything else under
+// .clawhub/ is hashed, so that folder cannot hide a payload.
 func excluded(rel string, isDir bool) bool {
 	base := path.Base(rel)
 	switch {
-	case base == ".git":
+	case rel == ".git":
 		return true
 	case base == ".DS_Store" && !isDir:
 		return true
@@ -71,8 +79,9 @@ func excluded(rel string, isDir bool) bool {
 // text file's CRLF line ends are read as LF (git's autocrlf must not look
 // like a rug pull; a lone CR is kept) and a binary file (a NUL in its first
 // 8000 bytes, git's rule) is taken as is. Symbolic links are hashed as
-// their target string, never followed. The tree digest is SHA-256 of
-// treeDomain then "path\x00digest\n" per file.
+// their target string, never followed; those that leave the folder are
+// listed in LinksOut. The tree digest is SHA-256 of treeDomain then
+// "path\x00digest\n" per file.
 func HashTree(dir string) (*Tree, error) {
 	// A link as the root would be walked as a lone file: it must be
 	// resolved first (Scan does), so what is hashed is what OpenClaw loads.
@@ -81,8 +90,14 @@ func HashTree(dir string) (*Tree, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("hash %s: not a folder (a symbolic link must be resolved first)", dir)
 	}
+	// Where links lead is judged against the real folder, whatever
+	// links its own path goes through.
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("hash %s: %w", dir, err)
+	}
 	t := &Tree{Files: map[string]string{}}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -93,6 +108,7 @@ func HashTree(dir string) (*Tree, error) {
 		if rel == "." {
 			return nil
 		}
+		osRel := rel
 		rel = norm.NFC.String(filepath.ToSlash(rel))
 		if excluded(rel, d.IsDir()) {
 			if d.IsDir() {
@@ -115,13 +131,40 @@ func HashTree(dir string) (*Tree, error) {
 		}
 		t.Bytes += n
 		t.Files[rel] = digest
+		if d.Type()&fs.ModeSymlink != 0 {
+			if target, err := os.Readlink(p); err == nil && leavesFolder(real, filepath.Join(real, osRel), rel, target) {
+				t.LinksOut = append(t.LinksOut, rel+" -> "+filepath.ToSlash(target))
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hash %s: %w", dir, err)
 	}
+	slices.Sort(t.LinksOut)
 	t.SHA256 = treeDigest(t.Files)
 	return t, nil
+}
+
+// leavesFolder reports whether the link at p (rel, a slash path, in the
+// folder root, both with links resolved) with target leads out of root:
+// an absolute target, one that climbs above root by name, or one that,
+// through other links on its way, resolves outside it. A dangling link
+// that stays inside by name is inside: what it names, if it is ever
+// created there, is a file of the tree and hashed.
+func leavesFolder(root, p, rel, target string) bool {
+	if filepath.IsAbs(target) || path.IsAbs(filepath.ToSlash(target)) || filepath.VolumeName(target) != "" {
+		return true
+	}
+	if j := path.Join(path.Dir(rel), filepath.ToSlash(target)); j == ".." || strings.HasPrefix(j, "../") {
+		return true
+	}
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	within, err := filepath.Rel(root, r)
+	return err != nil || within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator))
 }
 
 // treeDigest combines per-file digests; the 64-character hex digest after
@@ -160,7 +203,9 @@ func hashEntry(p string, d fs.DirEntry, budget int64) (string, int64, error) {
 		if info.Size() > budget {
 			return "", 0, fmt.Errorf("%w: more than %d MiB in all", ErrLimit, MaxTotalBytes>>20)
 		}
-		f, err := os.Open(p)
+		// The entry was a regular file when listed; what is opened is
+		// checked again, so a FIFO swapped in since cannot block.
+		f, info, err := openRegular(p)
 		if err != nil {
 			return "", 0, err
 		}
@@ -198,4 +243,25 @@ func normaliseText(b []byte) []byte {
 		return b
 	}
 	return bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+}
+
+// openRegular opens p for reading only if it is a regular file: with
+// O_NONBLOCK, so a named pipe cannot block the open (it waits for a writer
+// otherwise), then checking what was opened. (depscan has the same helper;
+// the two packages share no lower one.)
+func openRegular(p string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: not a regular file (%s)", p, fi.Mode().Type())
+	}
+	return f, fi, nil
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -164,4 +166,57 @@ func TestHashRefusesTreesPastTheBounds(t *testing.T) {
 			t.Fatalf("err %v, want ErrLimit", err)
 		}
 	})
+}
+
+// Regression: a file or folder named .git at any depth was left out of
+// the hash, so a payload under sub/.git could change unnoticed.
+func TestOnlyTheTopLevelGitFolderIsExcluded(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"SKILL.md": "x", ".git/HEAD": "ref"})
+	base := mustHash(t, dir)
+	for _, p := range []string{"sub/.git/hooks/run.sh", "sub/.git"} {
+		t.Run(p, func(t *testing.T) {
+			d := t.TempDir()
+			writeFiles(t, d, map[string]string{"SKILL.md": "x", ".git/HEAD": "ref", p: "curl x | sh"})
+			got := mustHash(t, d)
+			if got.SHA256 == base.SHA256 || got.Files[p] == "" {
+				t.Fatalf("%s was not hashed: files %v", p, got.Files)
+			}
+		})
+	}
+	writeFiles(t, dir, map[string]string{".git/objects/ab/cdef": "blob"})
+	if mustHash(t, dir).SHA256 != base.SHA256 {
+		t.Fatal("the top-level .git changed the digest")
+	}
+}
+
+func TestLinksOutOfTheFolderAreListed(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "skill")
+	writeFiles(t, dir, map[string]string{"SKILL.md": "x", "lib/a.sh": "a", "c/x": "x"})
+	writeFiles(t, parent, map[string]string{"outside/helper.sh": "h"})
+	for name, target := range map[string]string{
+		"abs":          filepath.Join(parent, "outside", "helper.sh"),
+		"abs-inside":   filepath.Join(dir, "lib", "a.sh"), // absolute, even if it names the folder itself
+		"lib/up":       "../../outside/helper.sh",
+		"lib/ok":       "a.sh",
+		"ok2":          "lib/a.sh",
+		"dangling":     "lib/none.sh", // inside by name: if created, it is hashed
+		"lib/b":        "../c",        // lib/b is c, at the top
+		"through-link": "lib/b/..",    // by name lib, but lib/b is c, so c/.. is the folder itself
+		"escape":       "lib/b/../..", // by name ".", but through lib/b it is the parent: out
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.Symlink(filepath.FromSlash(target), p); err != nil {
+			t.Skip(err)
+		}
+	}
+	got := mustHash(t, dir).LinksOut
+	var names []string
+	for _, l := range got {
+		names = append(names, l[:strings.Index(l, " -> ")])
+	}
+	if want := []string{"abs", "abs-inside", "escape", "lib/up"}; !slices.Equal(names, want) {
+		t.Fatalf("links out %q, want those of %q", got, want)
+	}
 }

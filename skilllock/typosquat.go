@@ -12,21 +12,23 @@ import (
 type Squat struct {
 	Name   string // the imitating name
 	Target string // the known name it imitates
-	Kind   string // "homoglyph", "edit-distance" or "random-suffix"
+	Kind   string // "homoglyph", "edit-distance", "affix" or "random-suffix"
 	Detail string // for humans
 }
 
 // confusable maps a letter that renders like a Latin one to it: the
-// Cyrillic and Greek lookalikes of Unicode's confusables list that pass
-// for lower-case ASCII in a skill name, and the digit-for-letter swaps
+// Cyrillic, Greek and IPA lookalikes of Unicode's confusables list that
+// pass for lower-case ASCII in a skill name (the letters of the skill
+// scanner's table in scan/normalize.go, and a few more: η, ω), and the
+// digit-for-letter swaps
 // typosquats use (0 for o; 1, i and l read alike, so all become l).
 // Separators fold to "-": weather_tool and weather.tool pass for
 // weather-tool.
 func confusable(r rune) rune {
 	switch r {
-	case 'а':
+	case 'а', 'α', 'ɑ':
 		return 'a'
-	case 'в', 'β':
+	case 'в', 'β', 'ь':
 		return 'b'
 	case 'с':
 		return 'c'
@@ -42,7 +44,7 @@ func confusable(r rune) rune {
 		return 'j'
 	case 'к', 'κ':
 		return 'k'
-	case 'і', 'ї', 'ӏ', 'ι', 'i', '1', '|':
+	case 'і', 'ї', 'ӏ', 'ι', 'ı', 'ɩ', 'ǀ', 'ʟ', 'i', '1', '|':
 		return 'l'
 	case 'м':
 		return 'm'
@@ -74,6 +76,25 @@ func confusable(r rune) rune {
 	return r
 }
 
+// capital maps the Greek capitals that look like a Latin capital their
+// lower case does not look like (Η is H, η is n): they are read before
+// the name is lower-cased, or "ΤΜUΧ" would not fold to "tmux".
+func capital(r rune) rune {
+	switch r {
+	case 'Η':
+		return 'h'
+	case 'Ν':
+		return 'n'
+	case 'Υ':
+		return 'y'
+	case 'Μ':
+		return 'm'
+	case 'Ζ':
+		return 'z'
+	}
+	return r
+}
+
 // Fold returns the skeleton of a name: what it looks like rather than
 // what it is. NFKC (fullwidth and compatibility forms to ASCII), lower
 // case, accents and invisible format characters (zero-width, bidi, tags)
@@ -90,7 +111,7 @@ func Fold(s string) string {
 // "intrenal" is one swap from "internal", but "internal" folds to
 // "intemal", two edits from it.
 func foldRunes(s string) string {
-	s = norm.NFKC.String(s)
+	s = strings.Map(capital, norm.NFKC.String(s))
 	var b strings.Builder
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) {
@@ -137,7 +158,8 @@ func Distance(a, b string) int {
 // maxDistance is how many edits a name of n runes may be from a known one
 // and still be taken for a typosquat of it: none below 5 runes (gh, gog
 // and sag are one or two edits from countless unrelated words), one up to
-// 8, two from 9.
+// 8, two from 9. Shorter known names still catch one added digit or
+// doubled letter (addedRune).
 func maxDistance(n int) int {
 	switch {
 	case n < 5:
@@ -155,8 +177,8 @@ type Matcher struct {
 }
 
 type knownName struct {
-	name, skeleton, runes string // as given, Fold, foldRunes
-	maxEdits              int
+	name, skeleton, runes, lower string // as given, Fold, foldRunes, lowerNFKC
+	maxEdits                     int
 }
 
 // NewMatcher prepares the known names.
@@ -168,7 +190,7 @@ func NewMatcher(known []string) *Matcher {
 		}
 		m.exact[k] = true
 		r := foldRunes(k)
-		m.known = append(m.known, knownName{name: k, skeleton: Fold(k), runes: r, maxEdits: maxDistance(len([]rune(r)))})
+		m.known = append(m.known, knownName{name: k, skeleton: Fold(k), runes: r, lower: lowerNFKC(k), maxEdits: maxDistance(len([]rune(r)))})
 	}
 	return m
 }
@@ -185,12 +207,16 @@ func (m *Matcher) Find(name string) (Squat, bool) {
 	if m.exact[name] {
 		return Squat{}, false
 	}
-	fn, rn := Fold(name), foldRunes(name)
-	// The suffix is judged before folding, which would turn its digits
-	// 0 and 1 into letters.
-	cloneBase, suffix, clone := cutRandomSuffix(strings.ToLower(norm.NFKC.String(name)))
+	fn, rn, lower := Fold(name), foldRunes(name), lowerNFKC(name)
+	// Suffixes are judged before folding, which would turn the digits 0
+	// and 1 into letters.
+	cloneBase, suffix, clone := cutRandomSuffix(lower)
 	if clone {
 		cloneBase = Fold(cloneBase)
+	}
+	affixBase, affix, affixed := cutAffix(lower)
+	if affixed {
+		affixBase = Fold(affixBase)
 	}
 	ln := len([]rune(rn))
 	for _, k := range m.known {
@@ -208,11 +234,70 @@ func (m *Matcher) Find(name string) (Squat, bool) {
 				return Squat{Name: name, Target: k.name, Kind: "edit-distance", Detail: fmt.Sprintf("%+q is %d edit(s) from %+q", name, d, k.name)}, true
 			}
 		}
+		if k.maxEdits == 0 && ln >= 4 {
+			if r, ok := addedRune(rn, k.runes); ok {
+				return Squat{Name: name, Target: k.name, Kind: "edit-distance", Detail: fmt.Sprintf("%+q is %+q with %+q added", name, k.name, r)}, true
+			}
+			if r, ok := addedRune(lower, k.lower); ok {
+				return Squat{Name: name, Target: k.name, Kind: "edit-distance", Detail: fmt.Sprintf("%+q is %+q with %+q added", name, k.name, r)}, true
+			}
+		}
+		if affixed && affixBase == k.skeleton {
+			return Squat{Name: name, Target: k.name, Kind: "affix", Detail: fmt.Sprintf("%+q is %+q with the word %+q added (the shape of \"official\" and \"pro\" clones)", name, k.name, affix)}, true
+		}
 		if clone && cloneBase == k.skeleton {
 			return Squat{Name: name, Target: k.name, Kind: "random-suffix", Detail: fmt.Sprintf("%+q is %+q with the random-looking suffix %+q (a clone)", name, k.name, suffix)}, true
 		}
 	}
 	return Squat{}, false
+}
+
+// lowerNFKC is a name in lower case with compatibility forms folded, its
+// digits kept as digits.
+func lowerNFKC(s string) string {
+	return strings.ToLower(norm.NFKC.String(s))
+}
+
+// addedRune reports the rune name has in addition to known when that is
+// one added digit or one letter doubled ("tmux2", "tmuxx", "gog2"): the
+// single edits a short name can take and still read as the name, unlike
+// an added letter that makes another word ("sage" of "sag", "tmuxp" of
+// "tmux"). A known name shorter than 3 runes is too short to judge.
+func addedRune(name, known string) (rune, bool) {
+	n, k := []rune(name), []rune(known)
+	if len(k) < 3 || len(n) != len(k)+1 {
+		return 0, false
+	}
+	i := 0
+	for i < len(k) && n[i] == k[i] {
+		i++
+	}
+	if string(n[i+1:]) != string(k[i:]) {
+		return 0, false
+	}
+	r := n[i]
+	doubled := (i > 0 && n[i-1] == r) || (i+1 < len(n) && n[i+1] == r)
+	return r, unicode.IsDigit(r) || (doubled && unicode.IsLetter(r))
+}
+
+// cutAffix splits "github-official" into "github" and "official": a last
+// segment that marks a clone passing for an edition of the real thing.
+// A word like this after a well-known name is how mass-published
+// impostors are named ("brave-search-pro", "weather-v2").
+func cutAffix(name string) (base, word string, ok bool) {
+	i := strings.LastIndexAny(name, "-_.")
+	if i <= 0 {
+		return "", "", false
+	}
+	base, word = name[:i], name[i+1:]
+	switch word {
+	case "official", "pro", "cli", "app", "ai", "plus", "free", "premium", "new", "latest":
+		return base, word, true
+	}
+	if len(word) >= 2 && word[0] == 'v' && strings.Trim(word[1:], "0123456789") == "" {
+		return base, word, true // v2, v10
+	}
+	return "", "", false
 }
 
 func abs(n int) int {
@@ -223,16 +308,16 @@ func abs(n int) int {
 }
 
 // cutRandomSuffix splits "weather-x7k2" into "weather" and "x7k2": a last
-// segment of 4 to 12 letters and digits with at least one of each, the
-// shape of the generated suffixes mass-published clones carry. A word
-// ("weather-pro") or a plain number ("weather-2") is not one.
+// segment of 2 to 12 letters and digits with at least one of each, the
+// shape of the generated suffixes mass-published clones carry (as short
+// as "x9"). A plain number ("weather-2") is not one; a word is cutAffix's.
 func cutRandomSuffix(name string) (base, suffix string, ok bool) {
 	i := strings.LastIndexAny(name, "-_.")
 	if i <= 0 {
 		return "", "", false
 	}
 	base, suffix = name[:i], name[i+1:]
-	if len(suffix) < 4 || len(suffix) > 12 {
+	if len(suffix) < 2 || len(suffix) > 12 {
 		return "", "", false
 	}
 	var letters, digits int

@@ -7,7 +7,8 @@ import (
 )
 
 func TestFindSquat(t *testing.T) {
-	known := []string{"weather", "summarize", "github", "notion", "obsidian", "gog", "my-internal-tool"}
+	known := []string{"weather", "summarize", "github", "notion", "obsidian", "gog", "my-internal-tool",
+		"tmux", "xurl", "sag", "brave-search", "tavily-search"}
 	for _, c := range []struct {
 		name, target, kind string // target "" means: no finding
 	}{
@@ -33,6 +34,23 @@ func TestFindSquat(t *testing.T) {
 		{"weather-x7k2", "weather", "random-suffix"},
 		{"weather-10ab", "weather", "random-suffix"}, // digits that fold to letters
 		{"notion_a1b2c3", "notion", "random-suffix"},
+		// Regressions: short names with one digit added or one letter
+		// doubled, and clones named as an edition of the real thing.
+		{"tmux2", "tmux", "edit-distance"},
+		{"tmuxx", "tmux", "edit-distance"},
+		{"ttmux", "tmux", "edit-distance"},
+		{"xurl2", "xurl", "edit-distance"},
+		{"gog2", "gog", "edit-distance"},
+		{"gog0", "gog", "edit-distance"}, // 0 would fold to o
+		{"gogg", "gog", "edit-distance"},
+		{"github-official", "github", "affix"},
+		{"github-cli", "github", "affix"},
+		{"weather-v2", "weather", "affix"},
+		{"brave-search-pro", "brave-search", "affix"},
+		{"weather-pro", "weather", "affix"}, // "pro" clones of well-known names are a known campaign pattern
+		{"Notion_AI", "notion", "affix"},
+		{"tavily-search-x9", "tavily-search", "random-suffix"}, // 2 characters
+		{"xurl-3b", "xurl", "random-suffix"},
 		// Not imitations.
 		{"weather", "", ""}, // the identical name
 		{"gh", "", ""},
@@ -40,8 +58,15 @@ func TestFindSquat(t *testing.T) {
 		{"todo", "", ""},
 		{"notes", "", ""}, // three edits from notion
 		{"trellis", "", ""},
-		{"weather-pro", "", ""}, // a word suffix
-		{"weather-2", "", ""},   // a plain number
+		{"weather-2", "", ""}, // a plain number
+		{"weather-report", "", ""},
+		{"tmuxp", "", ""}, // an added letter makes another word: tmuxp is a real tool
+		{"sage", "", ""},  // likewise for sag
+		{"gogo", "", ""},
+		{"tmu", "", ""}, // a deletion from a short name
+		{"xurls", "", ""},
+		{"go2", "", ""}, // too short to judge
+		{"my-tool-pro", "", ""},
 		{"weatherman-cli", "", ""},
 		{"summarizer-plus", "", ""},
 		{"my-internal-tools-v2", "", ""},
@@ -98,6 +123,9 @@ func TestFoldReadsConfusablesAsLatin(t *testing.T) {
 		"vvhisper":    "whlsper", // and i reads as l
 		"Nötion":      "notlon",  // accent dropped; i folds to l
 		"a__b..c  d-": "a-b-c-d",
+		"αpp-ıɩǀʟ":    "app-llll", // Greek alpha, dotless i and IPA letters, as the skill scanner reads them
+		"ɑьc":         "abc",
+		"ΤΜUΧ-ΗΝΥΖ":   "tmux-hnyz", // Greek capitals read as the Latin capitals they look like
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)

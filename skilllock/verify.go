@@ -21,6 +21,7 @@ const (
 	RuleTyposquat      = "skills.typosquat"
 	RuleSourceChanged  = "skills.source_changed"
 	RuleVersionChanged = "skills.version_changed"
+	RuleLinkOutside    = "skills.link_outside"
 )
 
 // Rules is the catalogue of the findings, for SARIF.
@@ -31,6 +32,7 @@ func Rules() []report.Rule {
 		{ID: RuleMissing, Severity: report.Info, Description: "A locked skill is no longer installed.", Help: "Re-lock to drop it from the lock."},
 		{ID: RulePublisher, Severity: report.High, Description: "A skill's publisher is not on the allowlist, or changed since the skill was locked.", Help: "Remove the skill, or add its publisher to the allowlist after vetting them."},
 		{ID: RuleTyposquat, Severity: report.High, Description: "A new skill's name imitates a locked or well-known skill's (edit distance, confusable characters, random suffix).", Help: "Check the publisher and the name letter by letter; remove the imitation."},
+		{ID: RuleLinkOutside, Severity: report.High, Description: "A skill holds a symbolic link that is absolute or leads out of its folder: the lock hashes the link, not what it points to, so that can change unnoticed.", Help: "Replace the link with the file it points to (or remove it), then re-lock the skill."},
 		{ID: RuleSourceChanged, Severity: report.Medium, Description: "A skill now comes from another registry, slug or kind of source than when it was locked.", Help: "Check where it came from, then re-lock it."},
 		{ID: RuleVersionChanged, Severity: report.Low, Description: "A skill's version label changed while its content did not.", Help: "Re-lock to record the new label."},
 	}
@@ -112,8 +114,8 @@ func (c Check) matcher() *Matcher {
 
 // Verify compares the skills on disk with the lock: changed content,
 // unreviewed and missing skills, publishers off the allowlist or changed,
-// typosquats of locked or popular names among unreviewed skills, changed
-// sources and version labels.
+// typosquats of locked or popular names among unreviewed skills, links out
+// of a skill's folder, changed sources and version labels.
 func Verify(skills []Skill, c Check) []report.Finding {
 	if c.Lock == nil {
 		c.Lock = &Lock{Version: Version}
@@ -127,6 +129,7 @@ func Verify(skills []Skill, c Check) []report.Finding {
 		if c.Allow != nil && !c.Allow.Allows(s.Publisher) {
 			fs = append(fs, publisherFinding(s))
 		}
+		fs = append(fs, linksOut(s)...)
 		e, locked := c.Lock.Get(s.Name)
 		if !locked {
 			fs = append(fs, unreviewed(s, c.Base))
@@ -145,9 +148,14 @@ func Verify(skills []Skill, c Check) []report.Finding {
 }
 
 // Vet is what lock checks before it pins skills (only those named, or
-// all when only is empty): publishers off the allowlist, and typosquats
-// among the skills c.Lock (the previous lock) does not hold yet. Locking
-// is the review; these findings are what the reviewer must not miss.
+// all when only is empty). Locking is the review; these findings are what
+// the reviewer must not miss: publishers off the allowlist, links out of a
+// skill's folder, typosquats among the skills c.Lock (the previous lock)
+// does not hold yet, and — for a locked skill a plain lock would re-pin
+// without anyone naming it — a content, publisher or source change since
+// it was locked. Without that, a rug-pulled skill would be pinned again
+// silently by the next `lock` run for an unrelated skill. Naming a skill
+// in only is the statement that its change was reviewed.
 func Vet(skills []Skill, c Check, only []string) []report.Finding {
 	if c.Lock == nil {
 		c.Lock = &Lock{Version: Version}
@@ -156,17 +164,58 @@ func Vet(skills []Skill, c Check, only []string) []report.Finding {
 	var fs []report.Finding
 	for i := range skills {
 		s := &skills[i]
-		if len(only) > 0 && !slices.Contains(only, s.Name) {
+		named := slices.Contains(only, s.Name)
+		if len(only) > 0 && !named {
 			continue
 		}
 		if c.Allow != nil && !c.Allow.Allows(s.Publisher) {
 			fs = append(fs, publisherFinding(s))
 		}
-		if _, locked := c.Lock.Get(s.Name); !locked {
+		fs = append(fs, linksOut(s)...)
+		e, locked := c.Lock.Get(s.Name)
+		switch {
+		case !locked:
 			fs = append(fs, squats(s, c, m)...)
+		case !named:
+			for _, f := range compare(s, e, c.Base) {
+				switch f.RuleID {
+				case RuleVersionChanged:
+					// A new version label over the same content is
+					// nothing to review: the re-lock records it.
+					continue
+				case RuleChanged:
+					// High, not critical as verify has it: lock's
+					// default --fail-on high refuses, and --fail-on
+					// critical is the reviewer's "pin them all anyway".
+					f.Severity = report.High
+					f.Fix = fmt.Sprintf("review the changed files, then pin it: warden skills lock --skill %s (or --fail-on critical to pin every reviewed change)", s.Name)
+				}
+				fs = append(fs, f)
+			}
 		}
 	}
 	return fs
+}
+
+// linksOut is the finding of a skill with links out of its folder.
+func linksOut(s *Skill) []report.Finding {
+	if s.Tree == nil || len(s.Tree.LinksOut) == 0 {
+		return nil
+	}
+	shown := make([]string, 0, min(len(s.Tree.LinksOut), 10))
+	for _, l := range s.Tree.LinksOut[:cap(shown)] {
+		shown = append(shown, strconv.QuoteToASCII(l))
+	}
+	list := strings.Join(shown, ", ")
+	if n := len(s.Tree.LinksOut) - len(shown); n > 0 {
+		list += fmt.Sprintf(" and %d more", n)
+	}
+	f := finding(RuleLinkOutside, report.High, s.Name,
+		fmt.Sprintf("skill %+q has symbolic link(s) that are absolute or lead out of its folder; the lock hashes a link, not what it points to, so that can change unnoticed", s.Name),
+		list, strings.Join(s.Tree.LinksOut, "\x00"))
+	f.Properties = map[string]string{"skill": s.Name, "links": strings.Join(s.Tree.LinksOut, "\n")}
+	f.Fix = "replace each link with the file it points to, or remove it; then lock the skill"
+	return []report.Finding{f}
 }
 
 // Report wraps Verify's findings in the scanners' one output shape.

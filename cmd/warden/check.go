@@ -41,13 +41,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 the check could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := report.ParseFormat(format)
+			f, min, err := parseOutputFlags(format, failOn)
 			if err != nil {
-				return &exitError{code: report.ExitError, err: fmt.Errorf("--format: %w", err)}
-			}
-			min, err := report.ParseSeverity(failOn)
-			if err != nil {
-				return &exitError{code: report.ExitError, err: fmt.Errorf("--fail-on: %w", err)}
+				return err
 			}
 			o := hostcheck.Options{
 				WardenURL: wardenURL, SkillsLock: skillsLock, Processes: !noProcesses,

@@ -19,10 +19,11 @@ at most 100 findings, texts within 1000 characters). Configure OpenClaw with
   security.installPolicy = {enabled: true, exec: {source: "exec",
     command: "/usr/local/bin/warden", args: ["openclaw", "install-policy"]}}
 It needs no PATH or HOME, runs nothing it scans, and fails closed: any
-problem is a block with the reason.`,
+problem — a scan cut short by its 60-second budget included — is a block
+with the reason.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			resp := scan.InstallPolicy(e.stdin)
+			resp := scan.InstallPolicyContext(cmd.Context(), e.stdin)
 			return json.NewEncoder(e.stdout).Encode(resp)
 		},
 	})

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/wardenhq/warden/depscan"
@@ -21,32 +19,27 @@ node_modules, vendor or .git) and the install specs of OpenClaw skills
 
 --offline-db DIR reads a local copy of the OSV database (OSV's
 <Ecosystem>/all.zip exports and/or OSV JSON files) and never touches the
-network. Without it the OSV API (--osv-api) is asked.
+network; an ecosystem the project uses and the database holds no advisory
+of is a deps.no_advisories_for_ecosystem finding (medium), not a silent
+pass. Without it the OSV API (--osv-api) is asked.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 the scan could not run (bad flags, missing database, API unreachable).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			min, err := report.ParseSeverity(failOn)
+			f, min, err := parseOutputFlags(format, failOn)
 			if err != nil {
-				return &exitError{code: report.ExitError, err: fmt.Errorf("--fail-on: %w", err)}
-			}
-			f, err := report.ParseFormat(format)
-			if err != nil {
-				return &exitError{code: report.ExitError, err: fmt.Errorf("--format: %w", err)}
+				return err
 			}
 			prog := report.NewProgress(e.stderr, e.isTerminal(e.stderr), -1, "matching packages")
 			rep, err := depscan.Scan(cmd.Context(), args[0], depscan.Options{OfflineDB: offlineDB, API: api, Progress: prog})
 			if err != nil {
 				return &exitError{code: report.ExitError, err: err}
 			}
-			if err := report.Write(e.stdout, f, rep, versionString()); err != nil {
+			if err := report.Write(e.stdout, f, rep, versionNumber()); err != nil {
 				return &exitError{code: report.ExitError, err: err}
 			}
-			if rep.Fails(min) {
-				return &exitError{code: report.ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", countAtLeast(rep, min), min)}
-			}
-			return nil
+			return failures(rep, min)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or sarif")
@@ -54,14 +47,4 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	cmd.Flags().StringVar(&offlineDB, "offline-db", "", "folder with the OSV database (<Ecosystem>/all.zip or OSV JSON files); no network is used")
 	cmd.Flags().StringVar(&api, "osv-api", depscan.DefaultAPI, "OSV API base URL, used when --offline-db is not given")
 	return cmd
-}
-
-func countAtLeast(rep *report.Report, min report.Severity) int {
-	n := 0
-	for _, f := range rep.Findings {
-		if f.Severity >= min {
-			n++
-		}
-	}
-	return n
 }

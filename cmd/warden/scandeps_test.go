@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,59 @@ func TestScanDepsJSON(t *testing.T) {
 	}
 	if rep.Tool != "deps" || !found || len(rep.Skipped) == 0 {
 		t.Fatalf("report: %s", out)
+	}
+}
+
+// Regression: `scan deps projlink` on a linked project folder reported 0
+// packages and exit 0.
+func TestScanDepsFollowsALinkedProjectFolder(t *testing.T) {
+	abs, err := filepath.Abs(depsProject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := filepath.Join(t.TempDir(), "projlink")
+	if err := os.Symlink(abs, ln); err != nil {
+		t.Skip(err)
+	}
+	code, out, errs := newCLI(t, nil).run("", "scan", "deps", ln, "--offline-db", depsDB)
+	if code != 1 || !strings.Contains(out, "GHSA-test-lod1-0001") {
+		t.Fatalf("exit %d (want 1)\n%s%s", code, out, errs)
+	}
+}
+
+func TestScanDepsSARIFRecordsTheVersionNumber(t *testing.T) {
+	_, out, _ := newCLI(t, nil).run("", "scan", "deps", cleanDepsProject(t), "--offline-db", depsDB, "--format", "sarif")
+	doc, err := sarif.FromString(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := doc.Runs[0].Tool.Driver.Version; v == nil || *v != versionNumber() {
+		t.Fatalf("tool.driver.version %v, want %q (the number alone)", v, versionNumber())
+	}
+}
+
+func TestParseOutputFlags(t *testing.T) {
+	for _, tc := range []struct {
+		format, failOn string
+		ok             bool
+		flag           string
+	}{
+		{"table", "low", true, ""},
+		{"sarif", "warn", true, ""},
+		{"xml", "low", false, "--format"},
+		{"json", "severe", false, "--fail-on"},
+	} {
+		_, _, err := parseOutputFlags(tc.format, tc.failOn)
+		if tc.ok != (err == nil) {
+			t.Errorf("%s/%s: err %v", tc.format, tc.failOn, err)
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), tc.flag) {
+			t.Errorf("%s/%s: err %v, want an exit-2 error naming %s", tc.format, tc.failOn, err, tc.flag)
+		}
 	}
 }

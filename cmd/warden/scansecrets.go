@@ -38,13 +38,9 @@ findings by fingerprint. --baseline FILE reports only findings not in it;
 Exit codes: 0 nothing at or above --fail-on (and always with
 --write-baseline), 1 findings at or above it, 2 the scan could not run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := report.ParseFormat(format)
+			f, min, err := parseOutputFlags(format, failOn)
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("--format: %w", err)}
-			}
-			min, err := report.ParseSeverity(failOn)
-			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("--fail-on: %w", err)}
+				return err
 			}
 			if useGit && staged {
 				return &exitError{code: 2, err: errors.New("--git and --staged do not go together")}

@@ -21,18 +21,17 @@ included, and print the findings and a verdict: allow, warn or block.
 Several skills may be given; the verdict is the worst of theirs and files
 are named <skill>/<file>.
 
+A scan that runs past 60 seconds, or is interrupted, ends with a critical
+scan.incomplete finding: what was not read is never allowed.
+
 Severities: blocking findings are critical, warnings medium.
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it
 (default: medium, i.e. any warning), 2 the scan could not run.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			min, err := report.ParseSeverity(failOn)
+			f, min, err := parseOutputFlags(format, failOn)
 			if err != nil {
-				return &exitError{code: report.ExitError, err: fmt.Errorf("--fail-on: %w", err)}
-			}
-			f, err := report.ParseFormat(format)
-			if err != nil {
-				return &exitError{code: report.ExitError, err: fmt.Errorf("--format: %w", err)}
+				return err
 			}
 			s, err := scan.NewScanner()
 			if err != nil {
@@ -40,14 +39,15 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it
 			}
 			bar := report.NewProgress(e.stderr, len(args) > 1 && e.isTerminal(e.stderr), int64(len(args)), "scanning skills")
 			var all *report.Report
+			names := map[string]int{}
 			for _, target := range args {
-				rep, err := s.Skill(target)
+				rep, err := s.SkillContext(cmd.Context(), target)
 				if err != nil {
 					bar.Finish()
 					return &exitError{code: report.ExitError, err: err}
 				}
 				bar.Add(1)
-				all = mergeSkill(all, rep.Common(), len(args) > 1)
+				all = mergeSkill(all, rep.Common(), len(args) > 1, names)
 			}
 			bar.Finish()
 			if err := report.Write(e.stdout, f, all, versionNumber()); err != nil {
@@ -65,13 +65,26 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it
 }
 
 // verdictRank orders verdicts so several skills give the worst.
-var verdictRank = map[string]int{scan.Allow: 0, scan.Warn: 1, scan.Block: 2}
+func verdictRank(v string) int {
+	switch v {
+	case scan.Block:
+		return 2
+	case scan.Warn:
+		return 1
+	}
+	return 0
+}
 
 // mergeSkill adds one skill's report to the others; with several skills,
-// files are prefixed by the skill's folder or archive name.
-func mergeSkill(all, one *report.Report, prefix bool) *report.Report {
+// files are prefixed by the skill's folder or archive name, made unique
+// (a/weather and b/weather become weather/ and weather#2/) so findings of
+// two skills never read as one's.
+func mergeSkill(all, one *report.Report, prefix bool, names map[string]int) *report.Report {
 	if prefix {
 		name := filepath.Base(one.Target)
+		if names[name]++; names[name] > 1 {
+			name = fmt.Sprintf("%s#%d", name, names[name])
+		}
 		for i := range one.Findings {
 			one.Findings[i].File = name + "/" + one.Findings[i].File
 		}
@@ -83,7 +96,7 @@ func mergeSkill(all, one *report.Report, prefix bool) *report.Report {
 	all.Scanned += one.Scanned
 	all.Findings = append(all.Findings, one.Findings...)
 	all.Skipped = append(all.Skipped, one.Skipped...)
-	if verdictRank[one.Verdict] > verdictRank[all.Verdict] {
+	if verdictRank(one.Verdict) > verdictRank(all.Verdict) {
 		all.Verdict, all.Reason = one.Verdict, filepath.Base(one.Target)+": "+one.Reason
 	}
 	return all

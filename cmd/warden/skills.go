@@ -50,11 +50,8 @@ type skillsRun struct {
 func (f *skillsFlags) prepare(e *env, dir string) (*skillsRun, error) {
 	r := &skillsRun{dir: dir}
 	var err error
-	if r.min, err = report.ParseSeverity(f.failOn); err != nil {
-		return nil, fmt.Errorf("--fail-on: %w", err)
-	}
-	if r.format, err = report.ParseFormat(f.format); err != nil {
-		return nil, fmt.Errorf("--format: %w", err)
+	if r.format, r.min, err = parseOutputFlags(f.format, f.failOn); err != nil {
+		return nil, err
 	}
 	r.lockPath = f.lock
 	if r.lockPath == "" {
@@ -103,19 +100,10 @@ func (r *skillsRun) scan(e *env) error {
 // finish writes the report and turns its findings into the exit code.
 func (r *skillsRun) finish(e *env, fs []report.Finding) error {
 	rep := skilllock.Report(r.dir, r.skills, fs)
-	if err := report.Write(e.stdout, r.format, rep, versionString()); err != nil {
+	if err := report.Write(e.stdout, r.format, rep, versionNumber()); err != nil {
 		return &exitError{code: report.ExitError, err: err}
 	}
-	if rep.Fails(r.min) {
-		n := 0
-		for _, f := range rep.Findings {
-			if f.Severity >= r.min {
-				n++
-			}
-		}
-		return &exitError{code: report.ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, r.min)}
-	}
-	return nil
+	return failures(rep, r.min)
 }
 
 func skillsLockCmd(e *env) *cobra.Command {
@@ -133,12 +121,16 @@ and of each file, when and by whom (--reviewer, else $USER) it was locked.
 Skills unchanged since the previous lock keep their date and reviewer.
 
 Before writing, lock checks what it is asked to pin: publishers off the
---publishers allowlist and names imitating a locked or well-known skill. The
+--publishers allowlist, symbolic links out of a skill's folder, names
+imitating a locked or well-known skill, and every already-locked skill
+whose content (skills.changed, high here), publisher or source changed
+since it was locked: a plain re-lock must not pin a rug pull again unseen. The
 lock is written only when no finding is at or above --fail-on (default
-high); raise it to critical to pin anyway after reviewing them.
+high); after reviewing them, name the changed skills with --skill, or raise
+--fail-on to critical to pin everything anyway.
 
---skill NAME (repeatable) re-locks only those skills after a review and
-keeps every other entry of the lock as it was.
+--skill NAME (repeatable) re-locks only those skills (naming one is saying
+its change was reviewed) and keeps every other entry of the lock as it was.
 
 Exit codes: 0 written, 1 findings at or above --fail-on (nothing written),
 2 could not run.`,
@@ -200,6 +192,7 @@ func skillsVerifyCmd(e *env) *cobra.Command {
   skills.unreviewed      high      installed but not in the lock
   skills.publisher       high      publisher off the --publishers allowlist, or changed since locked
   skills.typosquat       high      an unreviewed skill's name imitates a locked or well-known one
+  skills.link_outside    high      a symbolic link in a skill is absolute or leads out of its folder
   skills.source_changed  medium    now from another registry, slug or kind of source, same content
   skills.version_changed low       the version label moved, the content did not
   skills.missing         info      locked but no longer installed
