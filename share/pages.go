@@ -13,12 +13,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/httpstatus"
+	"github.com/wardenhq/warden/watermark"
 )
 
 //go:embed templates/*.html
@@ -69,6 +71,8 @@ func NewPages(svc *Service, log *slog.Logger) *Pages {
 	m.HandleFunc("POST /s/{id}", p.email)
 	m.HandleFunc("POST /s/{id}/code", p.code)
 	m.HandleFunc("GET /s/{id}/view/{path...}", p.viewFile)
+	m.HandleFunc("GET /s/{id}/pdf", p.pdf)
+	m.HandleFunc("GET /s/{id}/pdf/{path...}", p.pdf)
 	m.HandleFunc("GET /s/{id}/download", p.download)
 	m.HandleFunc("GET /s/{id}/download/{path...}", p.download)
 	m.HandleFunc("/s/", func(w http.ResponseWriter, r *http.Request) {
@@ -93,19 +97,24 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // page is what every template gets.
 type page struct {
-	Title, Style, ID, CSRF, Email, Error, Message string
-	Password, Folder, Download, NoPreview         bool
-	Time, Text, Name, DownloadURL                 string
-	Entries                                       []entryView
+	Title, ID, CSRF, Email, Error, Message string
+	Password, Folder, Download, NoPreview  bool
+	Time, Text, Name, DownloadURL          string
+	Entries                                []entryView
+
+	// Style is the constant stylesheet, trusted as CSS: as a plain string
+	// html/template would put "ZgotmplZ" inside <style> instead.
+	Style template.CSS
 }
 
 type entryView struct {
 	Path, Href string
 	Size       int64
+	Text       bool // rendered as text, so also offered as a PDF
 }
 
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, pg *page) {
-	pg.Style = style
+	pg.Style = template.CSS(style)
 	var buf bytes.Buffer
 	if err := p.pages[name].ExecuteTemplate(&buf, "layout", pg); err != nil {
 		p.log.Error("share: render", "request_id", warden.RequestFrom(r.Context()).ID, "page", name, "err", err)
@@ -273,7 +282,7 @@ func (p *Pages) landing(w http.ResponseWriter, r *http.Request) {
 		}
 		pg := &page{Title: "Shared folder", ID: id, Email: rc.Email, Download: rc.Download}
 		for _, e := range entries {
-			pg.Entries = append(pg.Entries, entryView{Path: e.Path, Href: escapePath(e.Path), Size: e.Size})
+			pg.Entries = append(pg.Entries, entryView{Path: e.Path, Href: escapePath(e.Path), Size: e.Size, Text: watermark.KindForName(e.Path) != ""})
 		}
 		p.render(w, r, http.StatusOK, "folder", pg)
 		return
@@ -319,6 +328,27 @@ func (p *Pages) show(w http.ResponseWriter, r *http.Request, rc *Recipient, rel 
 		pg.DownloadURL += "/" + escapePath(rel)
 	}
 	p.render(w, r, http.StatusOK, "view", pg)
+}
+
+// pdf serves a text document as its watermarked PDF, inline: the
+// browser's viewer shows it, the page cannot script Warden's origin.
+func (p *Pages) pdf(w http.ResponseWriter, r *http.Request) {
+	rc := p.recipient(w, r, r.PathValue("id"))
+	if rc == nil {
+		return
+	}
+	doc, err := p.svc.OpenPDF(r.Context(), rc, r.PathValue("path"))
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	defer doc.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": strings.TrimSuffix(doc.Name, path.Ext(doc.Name)) + ".pdf"}))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Length", strconv.Itoa(len(doc.Body)))
+	_, _ = w.Write(doc.Body)
 }
 
 func (p *Pages) download(w http.ResponseWriter, r *http.Request) {

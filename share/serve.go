@@ -122,6 +122,29 @@ func shareErr(err error) error {
 // view is on the record (share.view or share.download) before a byte goes
 // out; a share whose views ran out meanwhile is refused.
 func (s *Service) Open(ctx context.Context, rc *Recipient, rel string, download bool) (doc *Document, err error) {
+	if download {
+		return s.serve(ctx, rc, rel, modeDownload)
+	}
+	return s.serve(ctx, rc, rel, modeView)
+}
+
+// OpenPDF serves a text document (text, Markdown, CSV, code) of a share
+// as a watermarked PDF, the printable form of its HTML preview; allowed
+// on view-only shares since it is a rendering, never the original bytes.
+// It counts as a view.
+func (s *Service) OpenPDF(ctx context.Context, rc *Recipient, rel string) (*Document, error) {
+	return s.serve(ctx, rc, rel, modePDF)
+}
+
+// Ways a document is served.
+const (
+	modeView = iota
+	modePDF
+	modeDownload
+)
+
+func (s *Service) serve(ctx context.Context, rc *Recipient, rel string, mode int) (doc *Document, err error) {
+	download := mode == modeDownload
 	action := "share.view"
 	if download {
 		action = "share.download"
@@ -163,6 +186,23 @@ func (s *Service) Open(ctx context.Context, rc *Recipient, rel string, download 
 	doc = &Document{Name: name, Size: c.File.Size, closer: c}
 	mark := Mark{Email: rc.Email, IP: clientIP(warden.RequestFrom(ctx).Remote), Time: s.opts.Now().UTC(), ShareID: rc.ShareID}
 	switch {
+	case mode == modePDF:
+		body, err := readSmall(c)
+		if err != nil {
+			return doc, err
+		}
+		if s.opts.Marker == nil || !isText(body) {
+			return doc, warden.Errorf(warden.ENOTFOUND, "there is no PDF of this document")
+		}
+		out, ct, ok, err := s.opts.Marker.Stamp(name, body, mark)
+		if err != nil || !ok || ct != "application/pdf" {
+			if err != nil {
+				s.opts.Logger.Warn("share: no PDF", "request_id", warden.RequestFrom(ctx).ID, "err", err)
+			}
+			return doc, warden.Errorf(warden.ENOTFOUND, "there is no PDF of this document")
+		}
+		doc.Body, doc.ContentType, doc.Size = out, ct, int64(len(out))
+		o.detail("format", "pdf")
 	case download && !rc.Watermark:
 		doc.Reader, doc.ContentType = c.Reader, "application/octet-stream"
 	case download:

@@ -656,3 +656,26 @@ func TestEveryShareRequestIsOnTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// A text document of a view-only share is also offered as a watermarked
+// PDF — a rendering, so view-only allows it — and never for binaries.
+func TestViewOnlyTextIsAlsoAvailableAsAWatermarkedPDF(t *testing.T) {
+	rm := start(t)
+	sh := rm.create(t, apiv1.CreateShare{Path: "reports", Domains: []string{"acme.com"}})
+	b := rm.browser(t)
+	rm.signIn(t, b, sh, "dana@acme.com", "")
+	if list := b.get(sharePath(sh)); !strings.Contains(list.body, "/pdf/q3.txt") || strings.Contains(list.body, "/pdf/logo.bin") {
+		t.Fatalf("listing offers PDFs wrongly:\n%s", list.body)
+	}
+	r := b.get(sharePath(sh) + "/pdf/q3.txt")
+	if r.status != 200 || !strings.HasPrefix(r.body, "%PDF-") || r.header.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(r.header.Get("Content-Disposition"), "inline") {
+		t.Fatalf("pdf of text = %d %v, starts %.20q", r.status, r.header, r.body)
+	}
+	if r := b.get(sharePath(sh) + "/pdf/logo.bin"); r.status != 404 || strings.Contains(r.body, "PNG-ish") {
+		t.Fatalf("pdf of a binary = %d", r.status)
+	}
+	if r := b.get(sharePath(sh) + "/download/q3.txt"); r.status != 403 {
+		t.Fatalf("download from a view-only share = %d", r.status)
+	}
+}

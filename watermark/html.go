@@ -6,7 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
+
+	"github.com/yuin/goldmark/ast"
+	gmtext "github.com/yuin/goldmark/text"
+
+	"github.com/yuin/goldmark"
 )
 
 // MaxRenderSize bounds the documents RenderHTML and RenderPDF lay out; a
@@ -19,9 +25,10 @@ const MaxRenderSize = 16 << 20
 // and embedded as a data: URL, and the forensic mark woven into the text as
 // zero-width code points every paragraph.
 //
-// Markdown is shown as its source, escaped and preformatted: no Markdown
-// renderer is linked into Warden yet, and the source is what a reader needs
-// to see what the document says.
+// Markdown is rendered with goldmark in its safe mode (raw HTML dropped,
+// javascript: and similar links emptied) and the page's CSP allows no
+// script and no image but the data: tile, so a document cannot run code
+// or call home; the forensic mark closes every block.
 func (w *Watermarker) RenderHTML(kind, name string, content []byte, m Mark) ([]byte, error) {
 	if err := checkRender(kind, content); err != nil {
 		return nil, err
@@ -63,11 +70,10 @@ th{background:#eee8}
 	b.WriteString(html.EscapeString(m.Line()))
 	b.WriteString(zw)
 	b.WriteString("</div>\n<main>")
-	if kind == KindCSV {
-		if !writeCSVTable(&b, text, zw) {
-			writePre(&b, text, zw)
-		}
-	} else {
+	switch {
+	case kind == KindCSV && writeCSVTable(&b, text, zw):
+	case kind == KindMarkdown && writeMarkdown(&b, text, zw):
+	default:
 		writePre(&b, text, zw)
 	}
 	b.WriteString("</main></body></html>\n")
@@ -84,6 +90,74 @@ func checkRender(kind string, content []byte) error {
 		return fmt.Errorf("watermark: document of %d bytes is over the %d-byte preview limit", len(content), MaxRenderSize)
 	}
 	return nil
+}
+
+// blockEnd finds the closing tags of the blocks goldmark writes: the
+// forensic mark goes just inside each, into text a copy carries along.
+var blockEnd = regexp.MustCompile(`</(p|li|h[1-6]|td|th|blockquote|pre)>`)
+
+// writeMarkdown renders text as Markdown; false, having written nothing,
+// when goldmark fails.
+func writeMarkdown(b *bytes.Buffer, text, zw string) bool {
+	md := goldmark.New()
+	src := []byte(text)
+	doc := md.Parser().Parse(gmtext.NewReader(src))
+	inert(doc, src)
+	var out bytes.Buffer
+	if err := md.Renderer().Render(&out, src, doc); err != nil {
+		return false
+	}
+	b.Write(blockEnd.ReplaceAllFunc(out.Bytes(), func(tag []byte) []byte {
+		return append([]byte(zw), tag...)
+	}))
+	return true
+}
+
+// inert turns links and images into plain text (the link text and its
+// address in parentheses; an image's alt text): a preview in a data room
+// loads nothing and sends its reader nowhere, and the address stays
+// readable.
+func inert(doc ast.Node, src []byte) {
+	var swap []ast.Node
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n.(type) {
+		case *ast.Link, *ast.Image, *ast.AutoLink:
+			swap = append(swap, n)
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, n := range swap {
+		var label string
+		switch v := n.(type) {
+		case *ast.Link:
+			label = string(nodeText(v, src)) + " (" + string(v.Destination) + ")"
+		case *ast.Image:
+			label = string(nodeText(v, src))
+		case *ast.AutoLink:
+			label = string(v.URL(src))
+		}
+		n.Parent().ReplaceChild(n.Parent(), n, ast.NewString([]byte(label)))
+	}
+}
+
+// nodeText is the plain text under n.
+func nodeText(n ast.Node, src []byte) []byte {
+	var b []byte
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch v := c.(type) {
+		case *ast.Text:
+			b = append(b, v.Segment.Value(src)...)
+		case *ast.String:
+			b = append(b, v.Value...)
+		default:
+			b = append(b, nodeText(c, src)...)
+		}
+	}
+	return b
 }
 
 func writePre(b *bytes.Buffer, text, zw string) {

@@ -139,7 +139,8 @@ func TestRenderHTML(t *testing.T) {
 		want                []string // in the page, after escaping
 	}{
 		{KindText, "report.txt", prose, []string{"&lt;and&gt;", "&amp; may shrink"}},
-		{KindMarkdown, "notes.md", "# Title\n\n<script>alert(1)</script>\n\n**bold**", []string{"# Title", "&lt;script&gt;alert(1)&lt;/script&gt;"}},
+		{KindMarkdown, "notes.md", "# Title\n\n<script>alert(1)</script>\n\n**bold** [site](javascript:alert(1)) ![px](https://evil.example/p.png) <https://evil.example/a>\n\n- item",
+			[]string{"<h1>Title", "<strong>bold</strong>", "site (javascript:alert(1))", "px", "<li>item"}},
 		{KindCSV, "data.csv", "name,amount\n\"<b>x</b>\",1\ny,\"2,5\"\n", []string{"<table>", "<th>name", "&lt;b&gt;x&lt;/b&gt;", "<td>2,5</td>"}},
 		{KindCode, "main.go", "package main\n\nfunc main() {\n\tprintln(\"</pre><script>\")\n}\n", []string{"&lt;/pre&gt;&lt;script&gt;"}},
 	}
@@ -163,12 +164,22 @@ func TestRenderHTML(t *testing.T) {
 			}
 			allowed := map[string]bool{"!doctype": true, "html": true, "head": true, "meta": true, "title": true, "style": true,
 				"body": true, "div": true, "main": true, "pre": true, "table": true, "tr": true, "th": true, "td": true}
+			if tt.kind == KindMarkdown {
+				// Rendered Markdown: text blocks, never a link, an image or a script.
+				for _, tag := range []string{"h1", "p", "strong", "ul", "li", "!"} { // "!": goldmark's <!-- raw HTML omitted -->
+					allowed[tag] = true
+				}
+				body := s[strings.Index(s, "<main>"):]
+				if strings.Contains(body, "<script") || strings.Contains(body, "href=") || strings.Contains(body, "src=") {
+					t.Error("rendered Markdown carries a script, a link or an image")
+				}
+			}
 			for _, m := range regexp.MustCompile(`<\/?([!a-zA-Z][a-zA-Z0-9]*)`).FindAllStringSubmatch(s, -1) {
 				if !allowed[strings.ToLower(m[1])] {
 					t.Errorf("page has a <%s> element", m[1])
 				}
 			}
-			if regexp.MustCompile(`(?i)javascript:|https?://|url\((?:[^d]|d[^a])`).MatchString(s) {
+			if tt.kind != KindMarkdown && regexp.MustCompile(`(?i)javascript:|https?://|url\((?:[^d]|d[^a])`).MatchString(s) {
 				t.Error("page refers to something outside itself")
 			}
 			if !strings.Contains(s, "dana@acme.com · 203.0.113.7 · 2026-11-25 16:40 UTC · share s_abc123") {
