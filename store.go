@@ -35,6 +35,7 @@ type Tx interface {
 	ApprovalTx
 	AlertTx
 	ShareTx
+	CredentialTx
 }
 
 // MetaTx holds small install-wide values (install id, KEK generation).

@@ -57,6 +57,8 @@ type Config struct {
 	// PublicURL is the origin share links are built on; "" uses the
 	// address a request came to.
 	PublicURL string
+	// MCP serves the agents' MCP endpoint at /mcp; nil: not served.
+	MCP MCPServer
 }
 
 // Server serves the API.
@@ -76,6 +78,7 @@ type Server struct {
 	shares     *share.Service
 	sharePages http.Handler
 	publicURL  string
+	mcp        MCPServer
 	mux        *http.ServeMux
 	ready      atomic.Bool
 }
@@ -86,7 +89,7 @@ func New(c Config) *Server {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{ids: c.Identity, ws: c.Workspaces, audit: c.Audit, log: c.Logger, maxFile: c.MaxFileSize, model: c.Model, tools: c.Tools, console: c.Console, imports: c.Imports, alerts: c.Alerts, metrics: c.Metrics, mux: http.NewServeMux(),
-		shares: c.Shares, sharePages: c.SharePages, publicURL: c.PublicURL}
+		shares: c.Shares, sharePages: c.SharePages, publicURL: c.PublicURL, mcp: c.MCP}
 	s.routes()
 	return s
 }
@@ -129,6 +132,7 @@ func (s *Server) routes() {
 		m.Handle("GET "+base+"/{name}/tokens", s.auth(s.listTokens(kind)))
 	}
 
+	s.credentialRoutes(m)
 	m.Handle("GET /api/v1/audit", s.auth(s.queryAudit))
 
 	if s.metrics != nil {
@@ -160,6 +164,7 @@ func (s *Server) routes() {
 	}
 
 	s.shareRoutes()
+	s.mcpRoutes()
 
 	if s.console != nil {
 		m.Handle("/console/", s.console)

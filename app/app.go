@@ -214,14 +214,15 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.egress = egress.New(egress.Options{Auth: a.ids, Audit: a.audit, Policy: egressPol, Guard: guard, Logger: a.log})
 	}
 	alerts := detect.NewAlerts(a.store, a.keys, a.audit)
-	console := web.New(web.Options{Identity: a.ids, Tools: tools, Alerts: alerts, Unlocker: a.ids, Audit: a.audit, Logger: a.log})
+	console := web.New(web.Options{Identity: a.ids, Passwords: a.ids, Tools: tools, Alerts: alerts, Unlocker: a.ids, Audit: a.audit, Logger: a.log})
 	shares, err := newShares(cfg, opts, a, ws)
 	if err != nil {
 		return nil, err
 	}
 	a.api = api.New(api.Config{Identity: a.ids, Workspaces: ws, Audit: a.audit, Logger: a.log, MaxFileSize: int64(cfg.Limits.MaxFileSize),
 		Model: model, Tools: tools, Console: console, Imports: a.imports, Alerts: alerts, Metrics: mx.Handler(),
-		Shares: shares, SharePages: share.NewPages(shares, a.log), PublicURL: cfg.PublicURL})
+		Shares: shares, SharePages: share.NewPages(shares, a.log), PublicURL: cfg.PublicURL,
+		MCP: newMCP(cfg, a, ws, a.imports, shares, a.audit)})
 	for _, r := range a.sinks {
 		r.Start()
 	}

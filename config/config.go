@@ -50,6 +50,8 @@ type Config struct {
 
 	Providers map[string]Provider `yaml:"providers"` // model plane upstreams
 	LLM       LLM                 `yaml:"llm"`
+	// MCP configures the agents' MCP endpoint.
+	MCP MCP `yaml:"mcp"`
 
 	// Path is the file the configuration was read from ("" for none), for
 	// errors that name a line.
@@ -178,6 +180,7 @@ func Default() *Config {
 		Limits: Limits{MaxFileSize: 8 << 30, AuthFailuresPerMinute: 60, AuthFailureBurst: 20},
 		Audit:  Audit{CheckpointEvery: 256, CheckpointInterval: Duration(10 * time.Second)},
 		LLM:    defaultLLM(),
+		MCP:    defaultMCP(),
 
 		Approvals: Approvals{TTL: Duration(10 * time.Minute), MaxWait: Duration(60 * time.Second)},
 		Egress:    Egress{Listen: "127.0.0.1:8701", Mode: "enforce"},
@@ -274,6 +277,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validateShares(); err != nil {
+		return err
+	}
+	if err := c.validateMCP(); err != nil {
 		return err
 	}
 	return c.validateLLM()

@@ -45,6 +45,7 @@ type Service struct {
 	opts     Options
 	throttle *throttle
 	cache    *authCache
+	console  *consoleAuth // password sign-in (password.go)
 
 	stop      chan struct{}
 	swept     chan struct{}
@@ -69,8 +70,8 @@ func New(store warden.Store, keys *keyring.Keyring, log *audit.Log, opts Options
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: store, keys: keys, log: log, opts: opts, throttle: newThrottle(opts.AuthFailuresPerMinute, opts.AuthFailureBurst),
-		cache: newAuthCache(30*time.Second, 10000),
-		stop:  make(chan struct{}), swept: make(chan struct{})}
+		cache: newAuthCache(30*time.Second, 10000), console: newConsoleAuth(),
+		stop: make(chan struct{}), swept: make(chan struct{})}
 	go s.sweeper()
 	return s
 }
@@ -183,6 +184,7 @@ func (s *Service) sweeper() {
 }
 
 func (s *Service) flushThrottle(all bool) {
+	s.console.users.sweep(s.opts.Now(), all) // per-human counts: only their entries age out; the address summaries count the failures
 	for _, p := range s.throttle.sweep(s.opts.Now(), all) {
 		if err := s.recordThrottle(context.Background(), p.host, p.suppressed, "failed authentications over the limit"); err != nil {
 			s.opts.Logger.Error("could not record throttled authentications", "address", p.host, "count", p.suppressed, "err", err)

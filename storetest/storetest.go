@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"Approvals", testApprovals},
 		{"Alerts", testAlerts},
 		{"Shares", testShares},
+		{"Credentials", testCredentials},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

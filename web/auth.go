@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/wardenhq/warden"
@@ -24,6 +26,7 @@ var whyText = map[string]string{
 	"locked":    "Your account is locked; an admin must unlock it.",
 	"signedout": "You are signed out.",
 	"agent":     "This session no longer belongs to a human.",
+	"changed":   "Your password or two-factor setting changed, or your account is gone. Sign in again.",
 }
 
 // lookup returns the request's live session, if any.
@@ -52,16 +55,32 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (*signedIn, b
 	return h.authenticate(w, r, id, sess)
 }
 
-func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, id string, sess session) (*signedIn, bool) {
+// principalOf checks a session's credential again: its token, or for a
+// password session, that its human is still unlocked and has not changed
+// password or TOTP since signing in.
+func (h *Handler) principalOf(r *http.Request, sess session) (*warden.Principal, error) {
+	if sess.token == "" {
+		if h.pw == nil {
+			return nil, warden.Errorf(warden.EUNAUTHORIZED, "password sign-in is off")
+		}
+		return h.pw.ResumeHuman(r.Context(), sess.principalID, sess.created)
+	}
 	p, err := h.ids.Authenticate(r.Context(), sess.token)
 	if err == nil && p.Kind != warden.KindHuman {
 		err = errNotHuman
 	}
+	return p, err
+}
+
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, id string, sess session) (*signedIn, bool) {
+	p, err := h.principalOf(r, sess)
 	if err != nil {
 		why := ""
 		switch {
 		case errors.Is(err, errNotHuman):
 			why = "agent"
+		case warden.IsCode(err, warden.EUNAUTHORIZED) && sess.token == "":
+			why = "changed"
 		case warden.IsCode(err, warden.EUNAUTHORIZED):
 			why = "revoked"
 		case warden.IsCode(err, warden.ELOCKED):
@@ -186,10 +205,12 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		tok = randomToken()
 		h.setCookie(w, r, LoginCookie, tok)
 	}
-	h.render(w, r, status, "login", &page{Title: "Sign in", CSRF: tok, Error: msg})
+	h.render(w, r, status, "login", &page{Title: "Sign in", CSRF: tok, Error: msg, Passwords: h.pw != nil,
+		Username: strings.TrimSpace(r.PostFormValue("username"))})
 }
 
-// login signs a human in with a token.
+// login signs a human in with a name and password (and TOTP code), or
+// with a token: the form posted says which.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if !h.postForm(w, r) {
 		return
@@ -197,6 +218,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(LoginCookie)
 	if err != nil || !equalTokens(r.PostFormValue("csrf"), c.Value) {
 		h.csrfFailed(w, r, "The sign-in form's security token is missing or does not match. Reload the sign-in page and try again.")
+		return
+	}
+	if _, ok := r.PostForm["username"]; ok {
+		h.passwordLogin(w, r)
 		return
 	}
 	tok := strings.TrimSpace(r.PostFormValue("token"))
@@ -226,9 +251,45 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusForbidden, "That is an agent's token. The console is for humans: sign in with a human's token.")
 		return
 	}
+	h.startSession(w, r, p, tok, "token")
+}
+
+// passwordLogin signs a human in with their name, password and, if they
+// enrolled TOTP, a code. Identity checks, throttles and records failures;
+// every failure gets the same message, whichever part was wrong.
+func (h *Handler) passwordLogin(w http.ResponseWriter, r *http.Request) {
+	if h.pw == nil {
+		h.renderLogin(w, r, http.StatusBadRequest, "Password sign-in is not available: sign in with your token.")
+		return
+	}
+	name := strings.TrimSpace(r.PostFormValue("username"))
+	pw := r.PostFormValue("password")
+	if name == "" || pw == "" {
+		h.renderLogin(w, r, http.StatusUnauthorized, "Enter your name and password.")
+		return
+	}
+	p, err := h.pw.SignIn(r.Context(), name, pw, strings.TrimSpace(r.PostFormValue("code")))
+	if err != nil {
+		switch warden.ErrorCode(err) {
+		case warden.EUNAUTHORIZED, warden.ELOCKED, warden.ERATELIMIT:
+			if ra := warden.RetryAfter(err); ra > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.Seconds()))))
+			}
+			h.renderLogin(w, r, statusOf(err), "Sign-in failed: "+warden.ErrorMessage(err)+".")
+		default:
+			h.failErr(w, r, nil, err)
+		}
+		return
+	}
+	h.startSession(w, r, p, "", "password")
+}
+
+// startSession records a sign-in and starts its session: with the token a
+// human signed in with, or for a password sign-in, their principal id.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, p *warden.Principal, tok, method string) {
 	// On the record before the session exists: a sign-in Warden cannot
 	// record does not happen.
-	if err := h.record(r, p, "console.login", warden.Decision{Effect: warden.Allow, Rule: "console.humans"}); err != nil {
+	if err := h.record(r, p, "console.login", warden.Decision{Effect: warden.Allow, Rule: "console.humans", Reason: method}); err != nil {
 		h.failErr(w, r, nil, err)
 		return
 	}
@@ -237,10 +298,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if old, err := r.Cookie(SessionCookie); err == nil {
 		h.sessions.delete(old.Value)
 	}
-	id, _ := h.sessions.create(tok, h.now())
+	var pid int64
+	if tok == "" {
+		pid = p.ID
+	}
+	id, _ := h.sessions.create(tok, pid, h.now())
 	h.setCookie(w, r, SessionCookie, id)
 	h.clearCookie(w, r, LoginCookie)
-	h.log.Info("console: signed in", "request_id", warden.RequestFrom(r.Context()).ID, "principal", p.Name, "role", string(p.Role))
+	h.log.Info("console: signed in", "request_id", warden.RequestFrom(r.Context()).ID, "principal", p.Name, "role", string(p.Role), "method", method)
 	http.Redirect(w, r, "/console/approvals", http.StatusSeeOther)
 }
 
@@ -261,7 +326,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	h.sessions.delete(id)
 	h.clearCookie(w, r, SessionCookie)
-	if p, err := h.ids.Authenticate(r.Context(), sess.token); err == nil {
+	if p, err := h.principalOf(r, sess); err == nil {
 		if err := h.record(r, p, "console.logout", warden.Decision{Effect: warden.Allow, Rule: "console.humans"}); err != nil {
 			h.log.Error("console: recording a sign-out failed", "request_id", warden.RequestFrom(r.Context()).ID, "err", err)
 		}

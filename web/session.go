@@ -9,13 +9,15 @@ import (
 	"time"
 )
 
-// session is a signed-in human: the token they signed in with (checked again
-// on every request) and the CSRF token of their forms.
+// session is a signed-in human: the token they signed in with, or for a
+// password sign-in their principal id (either is checked again on every
+// request), and the CSRF token of their forms.
 type session struct {
-	token   string
-	csrf    string
-	created time.Time
-	seen    time.Time
+	token       string
+	principalID int64 // password sign-in; 0 with a token
+	csrf        string
+	created     time.Time
+	seen        time.Time
 }
 
 // sessions is the server-side session store. It is keyed by a hash of the
@@ -34,11 +36,12 @@ func newSessions(max int, life, idle time.Duration) *sessions {
 
 func sessionKey(id string) [32]byte { return sha256.Sum256([]byte(id)) }
 
-// create starts a session for token and returns its cookie value. When the
+// create starts a session for token (or, with token "", for the human
+// principalID signed in with a password) and returns its cookie value. When the
 // store is full, expired sessions go first, then the least recently used.
-func (s *sessions) create(token string, now time.Time) (string, session) {
+func (s *sessions) create(token string, principalID int64, now time.Time) (string, session) {
 	id := randomToken()
-	sess := &session{token: token, csrf: randomToken(), created: now, seen: now}
+	sess := &session{token: token, principalID: principalID, csrf: randomToken(), created: now, seen: now}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.m) >= s.max {

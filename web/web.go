@@ -2,9 +2,10 @@
 // /console/, built with html/template from templates and a stylesheet
 // embedded in the binary. It has no JavaScript at all.
 //
-// A human signs in with an API token; the console keeps the token in a
-// server-side session and re-authenticates it on every request, so a lock or
-// revocation takes effect at once. Every form carries the session's CSRF
+// A human signs in with a name, password and TOTP code, or with an API
+// token; the console keeps the token (or the human's id) in a server-side
+// session and checks it again on every request, so a lock, revocation or
+// password change takes effect at once. Every form carries the session's CSRF
 // token, and every POST must come from the console's own host. The services
 // (identity, toolcall) decide and audit; the console only shows and asks.
 package web
@@ -35,6 +36,13 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (*warden.Principal, error)
 }
 
+// Passwords signs humans in with a password and TOTP code, and checks on
+// each request that a password session still stands (*identity.Service).
+type Passwords interface {
+	SignIn(ctx context.Context, name, password, code string) (*warden.Principal, error)
+	ResumeHuman(ctx context.Context, principalID int64, since time.Time) (*warden.Principal, error)
+}
+
 // Recorder puts an event on the audit record.
 type Recorder interface {
 	Record(ctx context.Context, ev *warden.Event) error
@@ -51,6 +59,8 @@ type Approvals interface {
 type Options struct {
 	Identity Authenticator
 	Tools    Approvals
+	// Passwords enables password sign-in; nil offers token sign-in only.
+	Passwords Passwords
 	// Alerts serves the alerts page; nil leaves it out.
 	Alerts AlertService
 	// Unlocker lets admins unlock an agent a detection locked.
@@ -91,6 +101,7 @@ const (
 // Handler serves the console under /console/.
 type Handler struct {
 	ids      Authenticator
+	pw       Passwords
 	alerts   AlertService
 	unlocker Unlocker
 	audit    Recorder
@@ -116,7 +127,7 @@ func New(o Options) *Handler {
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 10_000
 	}
-	h := &Handler{ids: o.Identity, alerts: o.Alerts, unlocker: o.Unlocker, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
+	h := &Handler{ids: o.Identity, pw: o.Passwords, alerts: o.Alerts, unlocker: o.Unlocker, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
 		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux()}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
@@ -137,8 +148,14 @@ func New(o Options) *Handler {
 	m.HandleFunc("POST /console/alerts/{id}/acknowledge", h.updateAlert(warden.AlertAcknowledged))
 	m.HandleFunc("POST /console/alerts/{id}/resolve", h.updateAlert(warden.AlertResolved))
 	m.HandleFunc("POST /console/agents/{name}/unlock", h.unlockAgent)
+	// Unknown pages are behind sign-in too: who is signed out learns
+	// nothing about which pages exist.
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, nil, http.StatusNotFound, "Not found", "There is no such page in the console.")
+		s, ok := h.signedIn(w, r)
+		if !ok {
+			return
+		}
+		h.fail(w, r, s, http.StatusNotFound, "Not found", "There is no such page in the console.")
 	})
 	return h
 }
@@ -162,8 +179,11 @@ type page struct {
 	Title string
 	User  *warden.Principal // nil when signed out
 	CSRF  string            // the session's (or the login form's) token
-	Flash string
-	Error string
+	// login page
+	Passwords bool   // password sign-in is offered
+	Username  string // kept after a failed password sign-in
+	Flash     string
+	Error     string
 	// error page
 	Status  int
 	Code    string

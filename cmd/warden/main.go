@@ -80,7 +80,7 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(
 		serveCmd(e), initCmd(e), versionCmd(e),
 		keysCmd(e), auditCmd(e),
-		whoamiCmd(e), workspaceCmd(e), principalCmd(e, "agent"), principalCmd(e, "human"), filesCmd(e),
+		whoamiCmd(e), workspaceCmd(e), principalCmd(e, "agent"), humanCredentialCmds(e, principalCmd(e, "human")), filesCmd(e),
 		approvalsCmd(e), egressCmd(e), openclawCmd(e), redactCmd(e), scanCmd(e),
 		policyCmd(e), skillsCmd(e), hooksCmd(e), redteamCmd(e), checkCmd(e), healthCmd(e), shareCmd(e),
 		watermarkCmd(e),
