@@ -214,7 +214,8 @@ func Open(ctx context.Context, opts Options) (a *App, err error) {
 		a.egress = egress.New(egress.Options{Auth: a.ids, Audit: a.audit, Policy: egressPol, Guard: guard, Logger: a.log})
 	}
 	alerts := detect.NewAlerts(a.store, a.keys, a.audit)
-	console := web.New(web.Options{Identity: a.ids, Passwords: a.ids, Tools: tools, Alerts: alerts, Unlocker: a.ids, Audit: a.audit, Logger: a.log})
+	console := web.New(web.Options{Identity: a.ids, Passwords: a.ids, Tools: tools, Alerts: alerts, Unlocker: a.ids, Agents: a.ids,
+		Events: a.audit, Chain: a.audit.ChainCheck(), Sinks: a.sinkHealth, Audit: a.audit, Logger: a.log})
 	shares, err := newShares(cfg, opts, a, ws)
 	if err != nil {
 		return nil, err

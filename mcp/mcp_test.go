@@ -498,3 +498,18 @@ func TestEveryCallLeavesAnEvent(t *testing.T) {
 		t.Errorf("%d file.read events for 3 calls", n)
 	}
 }
+
+// A refused call carries only its reason: no zero-valued structured result
+// a model could read as "written, version 0".
+func TestToolErrorsCarryNoStructuredResult(t *testing.T) {
+	s, tokens := roleFixture(t)
+	cs := mustConnect(t, s, tokens["viewer"])
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "file_write",
+		Arguments: map[string]any{"workspace": "research", "path": "notes/plan.md", "content": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.IsError || res.StructuredContent != nil {
+		t.Fatalf("error=%v structured=%v, want a tool error without structured content", res.IsError, res.StructuredContent)
+	}
+}

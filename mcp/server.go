@@ -220,6 +220,12 @@ func (s *Server) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 		}
 		ctx = context.WithValue(ctx, baseKey{}, c.base)
 		res, err := next(ctx, method, req)
+		if tr, ok := res.(*sdk.CallToolResult); ok && tr.IsError {
+			// The SDK fills structured output with the tool's zero value
+			// even on an error; a model reading {"created": false,
+			// "version": 0} next to the refusal could take it for a result.
+			tr.StructuredContent = nil
+		}
 		if !warden.Audited(ctx) {
 			if rerr := s.recordCall(ctx, c.p, req, res, err); rerr != nil {
 				s.opts.Logger.Error("audit record failed; refusing the call", "request_id", info.ID, "err", rerr)

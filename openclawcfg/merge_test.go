@@ -143,3 +143,31 @@ func TestNotesNameProvidersThatStillGoAroundWarden(t *testing.T) {
 		t.Errorf("a note shows a credential:\n%s", notes)
 	}
 }
+
+func TestNotesNameWhatHidesWardensMCPTools(t *testing.T) {
+	before := parse(t, `{mcp: {servers: {warden: {enabled: false, auth: "oauth"}}},
+		tools: {profile: "minimal", deny: ["bundle-mcp", "warden__file_write", "exec"]}}`)
+	after := Clone(before).(map[string]any)
+	patch, _ := Build(validOptions())
+	Merge(after, patch)
+	notes := strings.Join(Notes(before, after, validOptions()), "\n")
+	for _, want := range []string{
+		"mcp.servers.warden.enabled is false",
+		`mcp.servers.warden.auth is "oauth"`,
+		`tools.profile is "minimal"`,
+		`tools.deny holds "bundle-mcp"`,
+		`tools.deny holds "warden__file_write"`,
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("no note %q in:\n%s", want, notes)
+		}
+	}
+	if strings.Contains(notes, `"exec"`) {
+		t.Errorf("a note about a tool that is not Warden's:\n%s", notes)
+	}
+	clean := Clone(map[string]any{}).(map[string]any)
+	Merge(clean, patch)
+	if n := strings.Join(Notes(map[string]any{}, clean, validOptions()), "\n"); strings.Contains(n, "mcp.servers") || strings.Contains(n, "tools.") {
+		t.Errorf("notes about MCP for a config that needs none:\n%s", n)
+	}
+}

@@ -63,6 +63,7 @@ func Notes(before, after map[string]any, o Options) []string {
 			notes = append(notes, fmt.Sprintf("agents.defaults.model.primary is %q: provider %s is not routed through Warden", primary, prov))
 		}
 	}
+	notes = append(notes, mcpNotes(cfg)...)
 	if o.PluginPath == "" {
 		notes = append(notes, "no --plugin-path: install the plugin with `openclaw plugins install <warden>/integrations/openclaw/plugin` (through the install policy), or rerun with --plugin-path")
 	}
@@ -72,6 +73,31 @@ func Notes(before, after map[string]any, o Options) []string {
 	notes = append(notes,
 		"OpenClaw must have "+o.TokenEnv+" (the agent's Warden token) in its environment; the token is never written to openclaw.json",
 		"exec children of OpenClaw do not use the proxy: load the firewall rules of `warden egress rules --uid <agent user>` too")
+	return notes
+}
+
+// mcpNotes names what would keep the agent from Warden's MCP tools though
+// the server entry is there: the entry switched off or set to OAuth (which
+// drops the static token header), or a tool policy that hides MCP tools.
+func mcpNotes(cfg map[string]any) []string {
+	var notes []string
+	path := "mcp.servers." + MCPServerName
+	srv, _ := dig(cfg, "mcp", "servers", MCPServerName).(map[string]any)
+	if enabled, ok := srv["enabled"].(bool); ok && !enabled {
+		notes = append(notes, path+".enabled is false: the agent gets none of Warden's workspace tools; remove it or set it to true")
+	}
+	if srv["auth"] == "oauth" {
+		notes = append(notes, path+".auth is \"oauth\": OpenClaw then ignores the Authorization header with the agent's token; remove auth")
+	}
+	if profile, _ := dig(cfg, "tools", "profile").(string); profile == "minimal" {
+		notes = append(notes, "tools.profile is \"minimal\", which hides MCP tools: the agent gets none of Warden's workspace tools")
+	}
+	deny, _ := dig(cfg, "tools", "deny").([]any)
+	for _, d := range deny {
+		if s, _ := d.(string); s == "bundle-mcp" || s == "*" || strings.HasPrefix(s, MCPServerName+"__") {
+			notes = append(notes, fmt.Sprintf("tools.deny holds %q, which hides Warden's workspace tools from the agent", s))
+		}
+	}
 	return notes
 }
 

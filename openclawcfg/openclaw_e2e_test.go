@@ -129,6 +129,9 @@ func TestOpenClawAcceptsTheWrittenConfig(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("configure: exit %d\n%s%s", code, out, errOut)
 	}
+	if _, err := os.Stat(filepath.Join(state, "skills", "warden-workspaces", "SKILL.md")); err != nil {
+		t.Errorf("configure --write did not install the skill: %v\n%s", err, out)
+	}
 	code, out, errOut = run(t, oc.env(dir, "WARDEN_AGENT_TOKEN=wdn_test_"+randomHex(8)), oc.bin, "config", "validate", "--json")
 	if code != 0 {
 		t.Fatalf("openclaw config validate: exit %d\n%s%s", code, out, errOut)
@@ -150,7 +153,10 @@ func TestOpenClawAcceptsTheWrittenConfig(t *testing.T) {
 // makes a real `openclaw agent --local` turn go through Warden: the model
 // sees Warden's key, never the agent's token or the old direct key, and
 // Warden records the call for the agent. The plugin and the install policy
-// are loaded on the way (a broken plugin config stops OpenClaw).
+// are loaded on the way (a broken plugin config stops OpenClaw). OpenClaw
+// connects to Warden's MCP server with the agent's token (Warden records
+// the agent listing its workspaces over MCP) and offers the model the
+// warden-workspaces skill that configure installed.
 func TestOpenClawTurnGoesThroughWardenAfterConfigure(t *testing.T) {
 	oc := needOpenClaw(t)
 	fake := llmtest.Start(t)
@@ -218,5 +224,20 @@ func TestOpenClawTurnGoesThroughWardenAfterConfigure(t *testing.T) {
 		if !strings.Contains(e.Principal, "researcher") {
 			t.Errorf("llm.call by %q, want the agent researcher", e.Principal)
 		}
+	}
+	if !bytes.Contains(reqs[0].Body, []byte("<name>warden-workspaces</name>")) {
+		t.Error("the model was not offered the warden-workspaces skill")
+	}
+	resp = st.Do("GET", "/api/v1/audit?action=workspace.list&limit=100", st.AdminToken, nil)
+	evs = apiv1.Events{}
+	if err := json.Unmarshal(resp.Body, &evs); err != nil || resp.Status != 200 {
+		t.Fatalf("audit: %d %s", resp.Status, resp.Body)
+	}
+	var listed bool
+	for _, e := range evs.Events {
+		listed = listed || e.Principal == "researcher" && strings.HasPrefix(e.RequestID, "mcp-")
+	}
+	if !listed {
+		t.Errorf("OpenClaw never listed Warden's MCP tools as researcher: %+v", evs.Events)
 	}
 }

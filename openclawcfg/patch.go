@@ -1,8 +1,9 @@
 // Package openclawcfg builds the OpenClaw configuration that puts an
 // OpenClaw agent behind Warden — model providers through the model plane,
 // runtime HTTP through the egress proxy, the Warden plugin loaded and
-// enabled, skill and plugin installs vetted by `warden openclaw
-// install-policy` — and merges it into an existing openclaw.json.
+// enabled, Warden's MCP server (the agent's workspaces), skill and plugin
+// installs vetted by `warden openclaw install-policy` — merges it into an
+// existing openclaw.json, and installs the warden-workspaces skill.
 //
 // Checked against OpenClaw 2026.9.6: every key written here passes its
 // `openclaw config validate` (see the tests).
@@ -19,6 +20,11 @@ import (
 
 // PluginID is the Warden plugin's id in openclaw.plugin.json.
 const PluginID = "warden"
+
+// MCPServerName is Warden's key in OpenClaw's mcp.servers: OpenClaw names
+// the server's tools <name>__<tool> (warden__file_read), and the skill
+// warden-workspaces uses those names.
+const MCPServerName = "warden"
 
 // DefaultTokenEnv is the environment variable the agent's Warden token is
 // read from, by OpenClaw and by the plugin alike.
@@ -90,6 +96,7 @@ func Build(o Options) (map[string]any, error) {
 	}
 	patch := map[string]any{
 		"models":  map[string]any{"providers": providers},
+		"mcp":     map[string]any{"servers": map[string]any{MCPServerName: MCPServer(base, o.TokenEnv)}},
 		"plugins": plugins,
 		"security": map[string]any{"installPolicy": map[string]any{
 			"enabled": true,
@@ -108,6 +115,18 @@ func Build(o Options) (map[string]any, error) {
 		patch["tools"] = map[string]any{"exec": map[string]any{"mode": o.ExecMode}}
 	}
 	return patch, nil
+}
+
+// MCPServer is OpenClaw's mcp.servers entry for Warden's MCP server at
+// <wardenURL>/mcp: Streamable HTTP, with the agent's token as a bearer
+// header that OpenClaw fills from the variable tokenEnv when it loads the
+// config (an unset variable stops it there). The token is never written.
+func MCPServer(wardenURL, tokenEnv string) map[string]any {
+	return map[string]any{
+		"url":       strings.TrimRight(wardenURL, "/") + "/mcp",
+		"transport": "streamable-http",
+		"headers":   map[string]any{"Authorization": "Bearer ${" + tokenEnv + "}"},
+	}
 }
 
 // proxyWithCredentials puts "agent:${TOKEN_ENV}" into the proxy URL: Warden's

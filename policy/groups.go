@@ -19,9 +19,13 @@ var groups = map[string][]string{
 }
 
 // readOnly are the tools the built-in default profile allows: they read,
-// list or search and change nothing. Everything else asks a human.
+// list or search and change nothing. Everything else asks a human. Warden's
+// own MCP read tools (as OpenClaw names them, server__tool) are here too:
+// Warden checks the agent's role on each of them and records it, so asking
+// a human first would add nothing but friction; its write tools still ask.
 var readOnly = []string{
 	"read", "ls", "web_search", "web_fetch", "x_search", "memory_search", "memory_get",
 	"sessions_list", "sessions_history", "sessions_search", "session_status", "agents_list",
 	"view_image", "pdf", "tool_search", "tool_describe",
+	"warden__workspaces_list", "warden__files_list", "warden__file_read", "warden__file_versions", "warden__file_search",
 }

@@ -306,3 +306,20 @@ func TestUnwrapReadsEveryBridgeSpelling(t *testing.T) {
 		}
 	}
 }
+
+// The built-in default profile lets Warden's own MCP read tools through
+// (Warden checks roles on them itself) and asks before its write tools.
+func TestBuiltinDefaultAllowsWardensMCPReadTools(t *testing.T) {
+	e, err := Compile(config.Default(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tool, want := range map[string]warden.Effect{
+		"warden__file_read": warden.Allow, "warden__files_list": warden.Allow, "warden__file_search": warden.Allow,
+		"warden__file_write": warden.Ask, "warden__share_create": warden.Ask, "warden__url_import": warden.Ask,
+	} {
+		if d := e.Decide(Call{Agent: "a", Profile: DefaultProfile, Tool: tool}); d.Effect != want {
+			t.Errorf("%s: %s by %s, want %s", tool, d.Effect, d.Rule, want)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func (h *Handler) alertsPage(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, s, err)
 		return
 	}
-	p := &page{Title: "Alerts", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: alertFlash(r.URL.Query().Get("done")),
+	p := &page{Title: "Alerts", Nav: "alerts", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: alertFlash(r.URL.Query().Get("done")),
 		CanDecide: s.user.IsGlobalAdmin()}
 	for _, a := range list {
 		ev := make([]string, len(a.Events))
@@ -104,7 +104,11 @@ func (h *Handler) unlockAgent(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, s, err)
 		return
 	}
-	http.Redirect(w, r, "/console/alerts?"+url.Values{"done": {"unlocked:" + name}}.Encode(), http.StatusSeeOther)
+	back := "/console/alerts?"
+	if r.PostFormValue("from") == "agents" {
+		back = "/console/agents?"
+	}
+	http.Redirect(w, r, back+url.Values{"done": {"unlocked:" + name}}.Encode(), http.StatusSeeOther)
 }
 
 func alertFlash(done string) string {

@@ -191,7 +191,7 @@ func (h *Handler) clearCookie(w http.ResponseWriter, r *http.Request, name strin
 // read the cookie nor, with SameSite=Strict, have it sent.
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := h.lookup(r); ok {
-		http.Redirect(w, r, "/console/approvals", http.StatusSeeOther)
+		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 		return
 	}
 	h.renderLogin(w, r, http.StatusOK, whyText[r.URL.Query().Get("why")])
@@ -306,7 +306,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, p *warden
 	h.setCookie(w, r, SessionCookie, id)
 	h.clearCookie(w, r, LoginCookie)
 	h.log.Info("console: signed in", "request_id", warden.RequestFrom(r.Context()).ID, "principal", p.Name, "role", string(p.Role), "method", method)
-	http.Redirect(w, r, "/console/approvals", http.StatusSeeOther)
+	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 
 // logout ends the session.

@@ -41,6 +41,46 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// startChromium starts a headless Chromium for ctx. Anything the browser
+// complains about (a CSP violation, a failed load, an error) is kept, and
+// browserLog returns it for failure messages and checks.
+func startChromium(t *testing.T, ctx context.Context, bin string) (bctx context.Context, browserLog func() string) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.Headless,
+		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // Chromium's sandbox refuses to run as root
+	}
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	var mu sync.Mutex
+	var console []string
+	err := chromedp.Listen(bctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *log.EventEntryAdded:
+			msg = string(e.Entry.Level) + ": " + e.Entry.Text
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + e.ExceptionDetails.Text
+		default:
+			return
+		}
+		mu.Lock()
+		console = append(console, msg)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatalf("start chromium (%s): %v", bin, err)
+	}
+	return bctx, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(console, "\n")
+	}
+}
+
 // TestApproveInChromium drives the console in a real headless Chromium
 // against a real server: an agent's call waits for a human, the human signs
 // in with their token and clicks Approve, and the waiting call proceeds.
@@ -95,37 +135,7 @@ func TestApproveInChromium(t *testing.T) {
 		t.Fatalf("the agent's call did not wait for a human: %+v %v", o.first, o.err)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.Headless,
-		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // Chromium's sandbox refuses to run as root
-	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-
-	// Anything the browser complains about (a CSP violation, a failed
-	// load, an error) is kept for the failure message, and fails the test.
-	var mu sync.Mutex
-	var console []string
-	err = chromedp.Listen(bctx, func(ev any) {
-		var msg string
-		switch e := ev.(type) {
-		case *log.EventEntryAdded:
-			msg = string(e.Entry.Level) + ": " + e.Entry.Text
-		case *runtime.EventExceptionThrown:
-			msg = "exception: " + e.ExceptionDetails.Text
-		default:
-			return
-		}
-		mu.Lock()
-		console = append(console, msg)
-		mu.Unlock()
-	})
-	if err != nil {
-		t.Fatalf("start chromium (%s): %v", bin, err)
-	}
+	bctx, browserLog := startChromium(t, ctx, bin)
 
 	// The browser's steps get 15 s, so a failure leaves time to say where
 	// the browser was.
@@ -145,6 +155,9 @@ func TestApproveInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#token")),
 		chromedp.SendKeys(chromedp.CSS("#token"), human),
 		chromedp.Click(chromedp.CSS("#login-submit")),
+		// Sign-in lands on the overview, which links to the approvals.
+		chromedp.WaitVisible(chromedp.CSS("#pending-link")),
+		chromedp.Click(chromedp.CSS("#pending-link")),
 		chromedp.WaitVisible(row),
 	)
 	if err == nil {
@@ -165,9 +178,7 @@ func TestApproveInChromium(t *testing.T) {
 	if err == nil {
 		flash, err = chromedp.Run(tctx, chromedp.Text(chromedp.CSS("#flash")))
 	}
-	mu.Lock()
-	logged := strings.Join(console, "\n")
-	mu.Unlock()
+	logged := browserLog()
 	if err != nil {
 		t.Fatalf("chromium: %v\npage %s\nbrowser log:\n%s", err, where(), logged)
 	}

@@ -69,7 +69,7 @@ func TestPasswordAndTOTPSignIn(t *testing.T) {
 
 	b := newBrowser(t, srv.URL)
 	a := b.passwordLogin("alice", testPassword, code)
-	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/approvals" {
+	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/" {
 		t.Fatalf("sign in: %d %s\n%s", a.status, a.header.Get("Location"), a.body)
 	}
 	if list := b.get("/console/approvals"); list.status != 200 || !strings.Contains(list.body, "alice") {

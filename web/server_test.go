@@ -25,8 +25,8 @@ func TestConsoleIsServedByWarden(t *testing.T) {
 	if a := b.get("/console"); a.status != http.StatusFound || a.header.Get("Location") != "/console/" {
 		t.Fatalf("/console: %d %q", a.status, a.header.Get("Location"))
 	}
-	if a := b.get("/console/"); a.status != http.StatusFound || a.header.Get("Location") != "/console/approvals" {
-		t.Fatalf("/console/: %d %q", a.status, a.header.Get("Location"))
+	if a := b.get("/console/"); a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/login" {
+		t.Fatalf("/console/ signed out: %d %q", a.status, a.header.Get("Location"))
 	}
 	login := b.get("/console/login")
 	h := login.header

@@ -65,6 +65,18 @@ type Options struct {
 	Alerts AlertService
 	// Unlocker lets admins unlock an agent a detection locked.
 	Unlocker Unlocker
+	// Agents serves the agents page and the overview's agents: the roster
+	// (admins and auditors), lock and unlock (admins). It also unlocks when
+	// Unlocker is nil.
+	Agents AgentService
+	// Events serves the audit page, the overview's recent denials and
+	// sink lag, and the agents' last activity; nil leaves them out.
+	Events EventService
+	// Chain verifies the audit chain for the audit page's badge; nil
+	// shows no badge.
+	Chain ChainChecker
+	// Sinks reports each audit sink's delivery cursor for the overview.
+	Sinks func() []SinkHealth
 	// Audit records sign-ins and sign-outs (the approvals service records
 	// what is done with them); nil records nothing.
 	Audit  Recorder
@@ -104,6 +116,10 @@ type Handler struct {
 	pw       Passwords
 	alerts   AlertService
 	unlocker Unlocker
+	agents   AgentService
+	events   EventService
+	chain    ChainChecker
+	sinks    func() []SinkHealth
 	audit    Recorder
 	tools    Approvals
 	log      *slog.Logger
@@ -127,16 +143,18 @@ func New(o Options) *Handler {
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 10_000
 	}
-	h := &Handler{ids: o.Identity, pw: o.Passwords, alerts: o.Alerts, unlocker: o.Unlocker, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
+	if o.Unlocker == nil && o.Agents != nil {
+		o.Unlocker = o.Agents
+	}
+	h := &Handler{ids: o.Identity, pw: o.Passwords, alerts: o.Alerts, unlocker: o.Unlocker, agents: o.Agents, events: o.Events, chain: o.Chain,
+		sinks: o.Sinks, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
 		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux()}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err)
 	}
 	m := h.mux
-	m.HandleFunc("GET /console/{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/console/approvals", http.StatusFound)
-	})
+	m.HandleFunc("GET /console/{$}", h.overview)
 	m.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /console/login", h.loginPage)
 	m.HandleFunc("POST /console/login", h.login)
@@ -147,7 +165,10 @@ func New(o Options) *Handler {
 	m.HandleFunc("GET /console/alerts", h.alertsPage)
 	m.HandleFunc("POST /console/alerts/{id}/acknowledge", h.updateAlert(warden.AlertAcknowledged))
 	m.HandleFunc("POST /console/alerts/{id}/resolve", h.updateAlert(warden.AlertResolved))
+	m.HandleFunc("GET /console/agents", h.agentsPage)
+	m.HandleFunc("POST /console/agents/{name}/lock", h.lockAgent)
 	m.HandleFunc("POST /console/agents/{name}/unlock", h.unlockAgent)
+	m.HandleFunc("GET /console/audit", h.auditPage)
 	// Unknown pages are behind sign-in too: who is signed out learns
 	// nothing about which pages exist.
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
@@ -177,6 +198,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // page is what every template gets.
 type page struct {
 	Title string
+	Nav   string            // the nav entry of this page, marked aria-current
 	User  *warden.Principal // nil when signed out
 	CSRF  string            // the session's (or the login form's) token
 	// login page
@@ -194,6 +216,10 @@ type page struct {
 	CanDecide bool
 	// alerts page
 	Alerts []alertView
+	// overview, agents and audit pages
+	Overview *overviewView
+	Agents   []agentView
+	Audit    *auditView
 }
 
 // approvalView is one approval as the page shows it.
@@ -206,7 +232,7 @@ type approvalView struct {
 func parsePages() map[string]*template.Template {
 	base := template.Must(template.ParseFS(assets, "templates/layout.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "approvals", "alerts", "error"} {
+	for _, name := range []string{"login", "overview", "approvals", "alerts", "agents", "audit", "error"} {
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(assets, "templates/"+name+".html"))
 	}
 	return pages
@@ -265,7 +291,7 @@ func (h *Handler) approvals(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, s, err)
 		return
 	}
-	p := &page{Title: "Approvals", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: flash(q.Get("done")),
+	p := &page{Title: "Approvals", Nav: "approvals", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: flash(q.Get("done")),
 		CanDecide: canDecide(s.user)}
 	now := h.now()
 	for _, a := range list {

@@ -34,16 +34,23 @@ func openclawConfigureCmd(e *env) *cobra.Command {
   - sends OpenClaw's own HTTP traffic through Warden's egress proxy
     (proxy.proxyUrl with agent:${TOKEN_ENV} as credentials),
   - loads and enables the Warden plugin (tool-call checks),
+  - adds Warden's MCP server (mcp.servers.warden: <warden>/mcp, Streamable
+    HTTP, the token as a ${TOKEN_ENV} bearer header): the agent's workspaces,
   - makes security.installPolicy run this warden binary (absolute, symlinks
     resolved) with "openclaw install-policy",
   - sets tools.exec.mode (default ask; --exec-mode keep leaves it).
 The patch is computed against the existing openclaw.json, so it holds only
 what must change and 'openclaw config patch --file' applies it as is.
+The skill warden-workspaces (how to use those tools; embedded in this
+binary) belongs in <state dir>/skills/warden-workspaces: printing says
+whether it is there.
 
 With --write, the patch is merged into openclaw.json: a backup of the file
 is written next to it first (<file>.warden-backup-<time>, mode 0600), then
 the new file replaces it atomically with the same mode and owner (0600 when
 new). JSON5 comments and key order are not kept (the backup has them).
+A missing skill folder is installed; one that differs from Warden's copy is
+reported and never overwritten.
 Notes about what the patch cannot fix (providers Warden does not know,
 headers that may carry credentials) go to stderr.`,
 		Args: cobra.NoArgs,
@@ -89,10 +96,21 @@ func runOpenclawConfigure(e *env, f *openclawConfigureFlags) error {
 	}
 	before := openclawcfg.Clone(file.Config).(map[string]any)
 	changes := openclawcfg.Merge(file.Config, patch)
+	state, err := openclawcfg.StateDir(f.home, e.getenv)
+	if err != nil {
+		return usage(err)
+	}
 
 	if !f.write {
 		if len(changes) == 0 {
 			fmt.Fprintf(e.stderr, "%s already has everything this patch sets.\n", path)
+		}
+		skill, err := openclawcfg.InstallWardenSkill(state, false)
+		if err != nil {
+			return err
+		}
+		if skill.State != openclawcfg.SkillUpToDate {
+			fmt.Fprintln(e.stderr, "note:", skill)
 		}
 		out, err := openclawcfg.Marshal(openclawcfg.AsPatch(changes))
 		if err != nil {
@@ -105,6 +123,16 @@ func runOpenclawConfigure(e *env, f *openclawConfigureFlags) error {
 		return nil
 	}
 
+	skill, err := openclawcfg.InstallWardenSkill(state, true)
+	if err != nil {
+		return err
+	}
+	switch skill.State {
+	case openclawcfg.SkillWritten:
+		fmt.Fprintln(e.stdout, skill)
+	case openclawcfg.SkillDiffers:
+		fmt.Fprintln(e.stdout, "note:", skill)
+	}
 	if len(changes) == 0 {
 		fmt.Fprintf(e.stdout, "%s already has everything this patch sets; nothing written.\n", path)
 		return nil

@@ -119,3 +119,29 @@ func TestConfigureResolvesTheWardenBinarySymlink(t *testing.T) {
 		t.Error("--exec-mode keep still set tools.exec.mode")
 	}
 }
+
+func TestConfigureWriteInstallsTheSkillButNeverOverwritesIt(t *testing.T) {
+	c, dir := configureCLI(t)
+	bin, _ := os.Executable()
+	args := []string{"openclaw", "configure", "--agent", "researcher", "--warden-bin", bin}
+	skill := filepath.Join(dir, ".openclaw", "skills", "warden-workspaces", "SKILL.md")
+	if code, _, errs := c.run("", args...); code != 0 || !strings.Contains(errs, "--write installs it") {
+		t.Errorf("printing: exit %d, did not say the skill is missing:\n%s", code, errs)
+	}
+	if _, err := os.Stat(skill); err == nil {
+		t.Fatal("printing installed the skill")
+	}
+	if out := c.ok(append(args, "--write")...); !strings.Contains(out, "Installed skill warden-workspaces") {
+		t.Errorf("write said:\n%s", out)
+	}
+	if b, err := os.ReadFile(skill); err != nil || !strings.Contains(string(b), "name: warden-workspaces") {
+		t.Fatalf("installed SKILL.md: %v\n%s", err, b)
+	}
+	os.WriteFile(skill, []byte("---\nname: warden-workspaces\n---\nmy own\n"), 0o644)
+	if out := c.ok(append(args, "--write")...); !strings.Contains(out, "differs from Warden's copy (SKILL.md): not overwritten") {
+		t.Errorf("a second --write over a changed skill said:\n%s", out)
+	}
+	if b, _ := os.ReadFile(skill); string(b) != "---\nname: warden-workspaces\n---\nmy own\n" {
+		t.Errorf("the changed skill was overwritten:\n%s", b)
+	}
+}

@@ -1,0 +1,4 @@
+package sink
+
+// Name is the sink's name, as configured.
+func (r *Runner) Name() string { return r.name }
