@@ -50,7 +50,7 @@ func (h *Handler) alertsPage(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, s, err)
 		return
 	}
-	p := &page{Title: "Alerts", Nav: "alerts", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: alertFlash(r.URL.Query().Get("done")),
+	p := &page{Title: "Alerts", Nav: "alerts", Live: "alert", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: alertFlash(r.URL.Query().Get("done")),
 		CanDecide: s.user.IsGlobalAdmin()}
 	for _, a := range list {
 		ev := make([]string, len(a.Events))

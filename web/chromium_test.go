@@ -215,3 +215,59 @@ func TestApproveInChromium(t *testing.T) {
 		t.Fatal("the agent's call never proceeded after Approve was clicked")
 	}
 }
+
+// TestLiveApprovalsInChromium: an approver has the (empty) approvals page
+// open; an agent's call asks for a human, and the request appears in the
+// list without the page being reloaded (live.js, under the live CSP).
+func TestLiveApprovalsInChromium(t *testing.T) {
+	bin := chromium(t)
+	srv := wardentest.Start(t, func(c *config.Config) {
+		c.Profiles = map[string]config.Profile{"drafting": {Tools: &config.ToolPolicy{Ask: []string{"message"}}}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	bot, err := srv.Admin.CreatePrincipal(ctx, "agent", apiv1.CreatePrincipal{Name: "bot", Profile: "drafting"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	human := srv.Human("alice", "approver")
+	bctx, browserLog := startChromium(t, ctx, bin)
+	tctx, tcancel := context.WithTimeout(bctx, 15*time.Second)
+	defer tcancel()
+	err = chromedp.Do(tctx,
+		chromedp.Navigate(srv.URL+"/console/login"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), human),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#pending-link")),
+		chromedp.Click(chromedp.CSS("#pending-link")),
+		chromedp.WaitVisible(chromedp.CSS("#empty")),
+		// The stream is open, and a mark on the window tells a reload.
+		chromedp.WaitReady(chromedp.CSS(`body[data-live-state="open"]`)),
+	)
+	if err == nil {
+		_, err = chromedp.Run(tctx, chromedp.Evaluate[bool](`window.wardenNoReload = true`))
+	}
+	if err != nil {
+		t.Fatalf("chromium: %v\nbrowser log:\n%s", err, browserLog())
+	}
+	res, err := srv.Client(bot.Token).Decide(ctx, apiv1.DecideRequest{Tool: "message", Params: map[string]any{"to": "bob", "text": "ship it"}})
+	if err != nil || res.Decision != warden.Ask || res.ApprovalID == "" {
+		t.Fatalf("decide: %+v %v", res, err)
+	}
+	var same bool
+	err = chromedp.Do(tctx, chromedp.WaitVisible(chromedp.CSS("#approve-"+res.ApprovalID)))
+	if err == nil {
+		same, err = chromedp.Run(tctx, chromedp.Evaluate[bool](`window.wardenNoReload === true`))
+	}
+	logged := browserLog()
+	if err != nil {
+		t.Fatalf("chromium: %v\nbrowser log:\n%s", err, logged)
+	}
+	if !same {
+		t.Error("the page was reloaded; want the list swapped in place")
+	}
+	if strings.Contains(logged, "Content Security Policy") || strings.Contains(logged, "error: ") {
+		t.Errorf("the browser reported errors or CSP violations:\n%s", logged)
+	}
+}

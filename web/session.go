@@ -86,6 +86,26 @@ func (s *sessions) get(id string, now time.Time) (session, bool) {
 	return *sess, true
 }
 
+// peek is get without marking the session used (a live stream's checks
+// are not activity).
+func (s *sessions) peek(id string, now time.Time) (session, bool) {
+	if !wellFormed(id) {
+		return session{}, false
+	}
+	k := sessionKey(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.m[k]
+	if sess == nil {
+		return session{}, false
+	}
+	if s.expired(sess, now) {
+		delete(s.m, k)
+		return session{}, false
+	}
+	return *sess, true
+}
+
 func (s *sessions) expired(sess *session, now time.Time) bool {
 	return !now.Before(sess.created.Add(s.life)) || !now.Before(sess.seen.Add(s.idle))
 }

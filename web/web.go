@@ -1,6 +1,9 @@
 // Package web is Warden's admin console: server-rendered pages under
 // /console/, built with html/template from templates and a stylesheet
-// embedded in the binary. It has no JavaScript at all.
+// embedded in the binary. Every page works without JavaScript; the
+// approvals and alerts pages load one small script of the console's own
+// (static/live.js) that follows GET /console/events (server-sent events) to
+// refresh their list when it changes.
 //
 // A human signs in with a name, password and TOTP code, or with an API
 // token; the console keeps the token (or the human's id) in a server-side
@@ -28,7 +31,7 @@ import (
 	"github.com/wardenhq/warden/toolcall"
 )
 
-//go:embed templates/*.html static/*.css static/*.svg
+//go:embed templates/*.html static/*.css static/*.svg static/*.js
 var assets embed.FS
 
 // Authenticator resolves a token to its principal (*identity.Service).
@@ -70,7 +73,9 @@ type Options struct {
 	// Unlocker is nil.
 	Agents AgentService
 	// Events serves the audit page, the overview's recent denials and
-	// sink lag, and the agents' last activity; nil leaves them out.
+	// sink lag, and the agents' last activity; nil leaves them out. If it
+	// is also a Subscriber (*audit.Log is), New subscribes the live
+	// updates (Observe) to it; otherwise call Observe from a subscription.
 	Events EventService
 	// Chain verifies the audit chain for the audit page's badge; nil
 	// shows no badge.
@@ -100,10 +105,15 @@ const (
 	LoginCookie   = "warden_login_csrf"
 )
 
-// CSP is the Content-Security-Policy of every console response: no script
-// at all, styles and images from the console only, forms post only to it,
-// and no framing.
+// CSP is the Content-Security-Policy of console responses: no script at
+// all, styles and images from the console only, forms post only to it, and
+// no framing.
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// LiveCSP is the policy of the pages that update live (approvals, alerts):
+// CSP plus the console's own script file and its event stream. Never
+// inline script.
+const LiveCSP = CSP + "; script-src 'self'; connect-src 'self'"
 
 const (
 	maxForm      = 64 << 10 // bytes of a POSTed form
@@ -127,6 +137,7 @@ type Handler struct {
 	sessions *sessions
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	live     *liveHub
 }
 
 // New returns the console handler; mount it at /console/.
@@ -148,7 +159,10 @@ func New(o Options) *Handler {
 	}
 	h := &Handler{ids: o.Identity, pw: o.Passwords, alerts: o.Alerts, unlocker: o.Unlocker, agents: o.Agents, events: o.Events, chain: o.Chain,
 		sinks: o.Sinks, audit: o.Audit, tools: o.Tools, log: o.Logger, now: o.Now,
-		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux()}
+		sessions: newSessions(o.MaxSessions, SessionLifetime, SessionIdle), pages: parsePages(), mux: http.NewServeMux(), live: newLiveHub()}
+	if sub, ok := o.Events.(Subscriber); ok {
+		sub.Subscribe(h.Observe)
+	}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err)
@@ -169,6 +183,7 @@ func New(o Options) *Handler {
 	m.HandleFunc("POST /console/agents/{name}/lock", h.lockAgent)
 	m.HandleFunc("POST /console/agents/{name}/unlock", h.unlockAgent)
 	m.HandleFunc("GET /console/audit", h.auditPage)
+	m.HandleFunc("GET /console/events", h.liveStream)
 	// Unknown pages are behind sign-in too: who is signed out learns
 	// nothing about which pages exist.
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +214,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type page struct {
 	Title string
 	Nav   string            // the nav entry of this page, marked aria-current
+	Live  string            // "approval" or "alert": the page loads live.js and follows those events
 	User  *warden.Principal // nil when signed out
 	CSRF  string            // the session's (or the login form's) token
 	// login page
@@ -248,6 +264,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if p.Live != "" {
+		w.Header().Set("Content-Security-Policy", LiveCSP)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -291,7 +310,7 @@ func (h *Handler) approvals(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, s, err)
 		return
 	}
-	p := &page{Title: "Approvals", Nav: "approvals", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: flash(q.Get("done")),
+	p := &page{Title: "Approvals", Nav: "approvals", Live: "approval", User: s.user, CSRF: s.sess.csrf, Filter: filter, Flash: flash(q.Get("done")),
 		CanDecide: canDecide(s.user)}
 	now := h.now()
 	for _, a := range list {
