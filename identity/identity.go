@@ -422,6 +422,12 @@ func (s *Service) List(ctx context.Context, actor *warden.Principal, kind warden
 		return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins may list principals"))
 	}
 	ev.Decision = warden.Decision{Effect: warden.Allow, Rule: "rbac.global_admin"}
+	return s.listed(ctx, ev, kind)
+}
+
+// listed loads every principal of a kind for an allowed listing and
+// records ev with the count.
+func (s *Service) listed(ctx context.Context, ev *warden.Event, kind warden.PrincipalKind) ([]*Info, error) {
 	var out []*Info
 	err := s.store.View(ctx, func(tx warden.Tx) error {
 		ps, err := tx.Principals(kind)

@@ -3,8 +3,6 @@ package identity
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,20 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
-
 	"github.com/wardenhq/warden"
-)
-
-// Argon2id parameters for humans' console passwords: OWASP's recommended
-// set of 19 MiB, 2 passes, one lane (about 30 ms on one core). Each hash
-// carries its parameters, so raising them later leaves old hashes valid.
-const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024 // KiB
-	argonThreads = 1
-	argonKeyLen  = 32
-	argonSaltLen = 16
+	"github.com/wardenhq/warden/passhash"
 )
 
 // Password length bounds, in characters. The maximum only keeps a request
@@ -59,41 +45,7 @@ type consoleAuth struct {
 
 func newConsoleAuth() *consoleAuth {
 	return &consoleAuth{users: newThrottle(userFailuresPerMinute, userFailureBurst), hashing: make(chan struct{}, maxHashing),
-		dummy: sync.OnceValue(func() string { return hashPassword("not a password anyone has") })}
-}
-
-// hashPassword returns "argon2id$v=19$m=…,t=…,p=…$salt$hash" (base64).
-func hashPassword(pw string) string {
-	salt := make([]byte, argonSaltLen)
-	rand.Read(salt)
-	h := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(h))
-}
-
-// checkPassword compares pw with a hash from hashPassword in constant time;
-// a malformed hash, or one with parameters out of bounds, never matches.
-func checkPassword(encoded, pw string) bool {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 5 || parts[0] != "argon2id" {
-		return false
-	}
-	var v int
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[1], "v=%d", &v); err != nil || v != argon2.Version {
-		return false
-	}
-	if _, err := fmt.Sscanf(parts[2], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || m > 1<<20 || t == 0 || t > 10 || p == 0 {
-		return false
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[3])
-	want, err2 := base64.RawStdEncoding.DecodeString(parts[4])
-	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false
-	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+		dummy: sync.OnceValue(func() string { return passhash.Hash("not a password anyone has") })}
 }
 
 func totpContext(principalID int64) string { return "totp:" + strconv.FormatInt(principalID, 10) }
@@ -154,7 +106,7 @@ func (s *Service) SetPassword(ctx context.Context, actor *warden.Principal, name
 		if err := s.acquireHashing(ctx); err != nil {
 			return err
 		}
-		h := hashPassword(password)
+		h := passhash.Hash(password)
 		s.releaseHashing()
 		return s.updateCredential(ctx, name, ev, func(_ *warden.Principal, c *warden.HumanCredential) error {
 			c.PasswordHash = h
@@ -252,7 +204,7 @@ func (s *Service) SignIn(ctx context.Context, name, password, code string) (*war
 	if c != nil && c.PasswordHash != "" {
 		hash = c.PasswordHash
 	}
-	ok := checkPassword(hash, password) && c != nil && c.PasswordHash != ""
+	ok := passhash.Check(hash, password) && c != nil && c.PasswordHash != ""
 	s.releaseHashing()
 	switch {
 	case p == nil:

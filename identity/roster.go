@@ -20,24 +20,5 @@ func (s *Service) Roster(ctx context.Context, actor *warden.Principal, kind ward
 		return nil, s.recordFailure(ctx, ev, warden.Errorf(warden.EFORBIDDEN, "only admins and auditors may list principals"))
 	}
 	ev.Decision = warden.Decision{Effect: warden.Allow, Rule: "rbac.auditor"}
-	var out []*Info
-	err := s.store.View(ctx, func(tx warden.Tx) error {
-		ps, err := tx.Principals(kind)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			info, err := s.loadInfo(tx, p)
-			if err != nil {
-				return err
-			}
-			out = append(out, info)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, s.recordFailure(ctx, ev, err)
-	}
-	ev.Details = map[string]any{"count": len(out)}
-	return out, s.log.Record(ctx, ev)
+	return s.listed(ctx, ev, kind)
 }

@@ -161,28 +161,6 @@ func TestCodesAndSharesExpireOnTheClock(t *testing.T) {
 	}
 }
 
-func TestPasswordHashes(t *testing.T) {
-	h := hashPassword("correct horse")
-	if !strings.HasPrefix(h, "argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(h, "correct") {
-		t.Fatalf("hash = %q", h)
-	}
-	for _, tc := range []struct {
-		hash, pw string
-		want     bool
-	}{
-		{h, "correct horse", true},
-		{h, "correct horsE", false},
-		{h, "", false},
-		{"argon2id$v=19$m=19456,t=2,p=1$AAAA$", "x", false},
-		{"bcrypt$whatever", "x", false},
-		{"argon2id$v=19$m=99999999,t=2,p=1$AAAA$AAAA", "x", false},
-	} {
-		if got := checkPassword(tc.hash, tc.pw); got != tc.want {
-			t.Errorf("checkPassword(%.40q, %q) = %v", tc.hash, tc.pw, got)
-		}
-	}
-}
-
 func TestShareStates(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {

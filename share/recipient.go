@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/passhash"
 )
 
 // Public is what a recipient may learn about a share before proving an
@@ -201,7 +202,7 @@ func (s *Service) Verify(ctx context.Context, id, email, code, password string) 
 	o.detail("recipient", s.fingerprint(addr))
 	// The password is checked whatever the code, so that its answer does
 	// not depend on the code being right.
-	pwOK := sd.Password == "" || checkPassword(sd.Password, password)
+	pwOK := sd.Password == "" || passhash.Check(sd.Password, password)
 	now := s.opts.Now().UTC()
 	eh := s.emailHash(r.ID, addr)
 	given := s.codeHash(r.ID, addr, strings.TrimSpace(code))

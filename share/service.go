@@ -27,6 +27,7 @@ import (
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/audit"
 	"github.com/wardenhq/warden/keyring"
+	"github.com/wardenhq/warden/passhash"
 	"github.com/wardenhq/warden/workspace"
 )
 
@@ -279,7 +280,7 @@ func (s *Service) Create(ctx context.Context, actor *warden.Principal, req Creat
 	}
 	now := s.opts.Now().UTC()
 	if sd.Password != "" {
-		sd.Password = hashPassword(sd.Password)
+		sd.Password = passhash.Hash(sd.Password)
 	}
 	b, err := json.Marshal(sd)
 	if err != nil {

@@ -41,10 +41,26 @@ func (t *tx) InsertEvent(r *warden.EventRecord) error {
 
 // Events returns records matching f in sequence order.
 func (t *tx) Events(f warden.EventFilter) ([]*warden.EventRecord, error) {
+	return t.events(f, 0, "seq")
+}
+
+// EventsBefore returns records matching f with seq < before (no bound when
+// before is 0), newest first: the console's pages read the log backwards.
+// f.AfterSeq still bounds from below. The (principal, seq) and (action, seq)
+// indexes serve it.
+func (t *tx) EventsBefore(f warden.EventFilter, before int64) ([]*warden.EventRecord, error) {
+	return t.events(f, before, "seq DESC")
+}
+
+// events is the one filtered query behind Events and EventsBefore.
+func (t *tx) events(f warden.EventFilter, before int64, order string) ([]*warden.EventRecord, error) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
 	add("seq > ?", f.AfterSeq)
+	if before > 0 {
+		add("seq < ?", before)
+	}
 	if !f.Since.IsZero() {
 		add("time >= ?", stamp(f.Since))
 	}
@@ -71,7 +87,7 @@ func (t *tx) Events(f warden.EventFilter) ([]*warden.EventRecord, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	q := `SELECT ` + eventCols + ` FROM audit_events WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq LIMIT ?`
+	q := `SELECT ` + eventCols + ` FROM audit_events WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ?`
 	rows, err := t.tx.QueryContext(t.ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, mapErr(err, "audit events")
